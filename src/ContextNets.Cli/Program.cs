@@ -1,0 +1,15 @@
+using System.CommandLine;
+using ContextNets;
+using ContextNets.Cli;
+
+var root = new RootCommand("ContextNets: convolutional networks with global-context attention, on the CPU.");
+root.Subcommands.Add(InfoCommand.Create());
+try
+{
+    return root.Parse(args).Invoke();
+}
+catch (NativeDependencyException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 3;
+}

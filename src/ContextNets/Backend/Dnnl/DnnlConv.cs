@@ -1,0 +1,113 @@
+namespace ContextNets.Backend.Dnnl;
+
+/// <summary>
+/// Convolution forward, backward-data and backward-weights on oneDNN. Source
+/// and weights are left for oneDNN to lay out (format any) and reordered into
+/// place when needed; the destination is the layout of the output tensor.
+/// </summary>
+internal static unsafe class DnnlConv
+{
+    public static void Forward(in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, bool training, PostOps? postOps = null)
+    {
+        var p = ForwardPrimitive(g, y, bias is not null, training, postOps);
+        using var staging = new Staging();
+        nint src = staging.Input(x, p.Query(Q.SrcMd));
+        nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
+        if (bias is null) p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Dst, (nint)y.Data)]);
+        else p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Bias, (nint)bias.Data), (Arg.Dst, (nint)y.Data)]);
+    }
+
+    public static void BackwardData(in ConvGeometry g, Tensor gy, Tensor w, Tensor gx)
+    {
+        var geometry = g;
+        var fwd = ForwardPrimitive(g, gy, hasBias: false, training: true, postOps: null);
+        var key = Key("conv_bwd_data", g, gy).Add(gx).Build();
+        var p = PrimitiveCache.Get(key, () =>
+        {
+            var gsrc = Md.Of(gx);
+            var wmd = Md.Any(geometry.WeightDims);
+            var gdst = Md.Any(geometry.OutShape.Dims);
+            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
+            long* sp = stackalloc long[8];
+            Spatial(geometry, sp);
+            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_backward_data_desc_init(desc, Alg.ConvolutionDirect, &gsrc, &wmd, &gdst, sp, sp + 2, sp + 4, sp + 6), Describe("backward-data", geometry));
+            return Primitive.Create(desc, Describe("creating backward-data", geometry), fwd.Descriptor);
+        });
+        using var staging = new Staging();
+        nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
+        nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
+        p.Execute([(Arg.DiffDst, diffDst), (Arg.Weights, wts), (Arg.DiffSrc, (nint)gx.Data)]);
+    }
+
+    /// <summary>Gradients of the weights (row-major OIHW) and bias.</summary>
+    public static void BackwardWeights(in ConvGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
+    {
+        var geometry = g;
+        bool hasBias = gb is not null;
+        var fwd = ForwardPrimitive(g, gy, hasBias, training: true, postOps: null);
+        var key = Key("conv_bwd_weights", g, gy).Add(hasBias ? 1 : 0).Build();
+        var p = PrimitiveCache.Get(key, () =>
+        {
+            var src = Md.Any(geometry.N, geometry.Cin, geometry.H, geometry.W);
+            var gwmd = Md.Any(geometry.WeightDims);
+            var gbmd = Md.Plain(geometry.Cout);
+            var gdst = Md.Any(geometry.OutShape.Dims);
+            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
+            long* sp = stackalloc long[8];
+            Spatial(geometry, sp);
+            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_backward_weights_desc_init(desc, Alg.ConvolutionDirect, &src, &gwmd, hasBias ? &gbmd : null, &gdst, sp, sp + 2, sp + 4, sp + 6), Describe("backward-weights", geometry));
+            return Primitive.Create(desc, Describe("creating backward-weights", geometry), fwd.Descriptor);
+        });
+        using var staging = new Staging();
+        nint srcPtr = staging.Input(x, p.Query(Q.SrcMd));
+        nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
+        var produced = p.Query(Q.DiffWeightsMd);
+        var plain = PlainWeights(g);
+        bool copy = !Md.Equal(produced, plain);
+        nint gwPtr = copy ? staging.Buffer(produced) : (nint)gw.Data;
+        if (gb is null) p.Execute([(Arg.Src, srcPtr), (Arg.DiffDst, diffDst), (Arg.DiffWeights, gwPtr)]);
+        else p.Execute([(Arg.Src, srcPtr), (Arg.DiffDst, diffDst), (Arg.DiffWeights, gwPtr), (Arg.DiffBias, (nint)gb.Data)]);
+        if (copy) PrimitiveCache.Reorder(produced, gwPtr, plain, (nint)gw.Data);
+    }
+
+    private static Primitive ForwardPrimitive(ConvGeometry g, Tensor y, bool hasBias, bool training, PostOps? postOps)
+    {
+        var key = Key("conv_fwd", g, y).Add(hasBias ? 1 : 0).Add(training ? 1 : 0);
+        if (postOps is not null) foreach (int a in postOps.EltwiseAlgs) key.Add(a);
+        return PrimitiveCache.Get(key.Build(), () =>
+        {
+            var src = Md.Any(g.N, g.Cin, g.H, g.W);
+            var wmd = Md.Any(g.WeightDims);
+            var bmd = Md.Plain(g.Cout);
+            var dst = Md.Strided(g.OutShape.Dims, y.Strides);
+            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
+            long* sp = stackalloc long[8];
+            Spatial(g, sp);
+            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_forward_desc_init(desc, training ? Prop.ForwardTraining : Prop.ForwardInference, Alg.ConvolutionDirect,
+                &src, &wmd, hasBias ? &bmd : null, &dst, sp, sp + 2, sp + 4, sp + 6), Describe("forward", g));
+            return Primitive.Create(desc, Describe("creating forward", g), postOps: postOps);
+        });
+    }
+
+    private static MemoryDesc PlainWeights(in ConvGeometry g) => Md.Strided(g.WeightDims, g.PlainWeightStrides);
+
+    private static PrimitiveKey.Builder Key(string op, in ConvGeometry g, Tensor activation)
+    {
+        var key = PrimitiveKey.For(op);
+        g.AddTo(ref key);
+        return key.Add(activation.Strides);
+    }
+
+    // oneDNN counts dilation from 0 (no gap), PyTorch from 1; padding on the right is whatever makes the output size come out.
+    private static void Spatial(in ConvGeometry g, long* buf)
+    {
+        buf[0] = g.StrideH; buf[1] = g.StrideW;
+        buf[2] = g.DilationH - 1; buf[3] = g.DilationW - 1;
+        buf[4] = g.PadH; buf[5] = g.PadW;
+        buf[6] = (g.OutH - 1) * g.StrideH + g.DilationH * (g.Kh - 1) + 1 - g.H - g.PadH;
+        buf[7] = (g.OutW - 1) * g.StrideW + g.DilationW * (g.Kw - 1) + 1 - g.W - g.PadW;
+    }
+
+    private static string Describe(string what, in ConvGeometry g) =>
+        $"{what} convolution {g.N}x{g.Cin}x{g.H}x{g.W} -> {g.Cout} ({g.Kh}x{g.Kw}, stride {g.StrideH}, pad {g.PadH}, dilation {g.DilationH}, groups {g.Groups})";
+}

@@ -1,0 +1,23 @@
+namespace ContextNets.Backend.Dnnl;
+
+/// <summary>Element-wise post-ops fused into a primitive (ReLU after a conv, say).</summary>
+internal sealed unsafe class PostOps(params int[] eltwiseAlgs)
+{
+    public IReadOnlyList<int> EltwiseAlgs { get; } = eltwiseAlgs;
+
+    public void ApplyTo(nint attr)
+    {
+        nint po;
+        DnnlRuntime.Check(DnnlNative.dnnl_post_ops_create(&po), "creating post-ops");
+        try
+        {
+            foreach (int alg in EltwiseAlgs)
+                DnnlRuntime.Check(DnnlNative.dnnl_post_ops_append_eltwise(po, 1f, alg, 0f, 0f), "appending a post-op");
+            DnnlRuntime.Check(DnnlNative.dnnl_primitive_attr_set_post_ops(attr, po), "setting post-ops");
+        }
+        finally
+        {
+            DnnlNative.dnnl_post_ops_destroy(po);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using ContextNets.Backend.Dnnl;
+
+namespace ContextNets;
+
+/// <summary>Engine-wide settings and facts: the activation layout, the native library, the threads.</summary>
+public static class Engine
+{
+    /// <summary>
+    /// The memory order of 4-D activations that convolutions, pooling and
+    /// normalization produce. Channels-last was chosen by measurement
+    /// (docs/engine.md); the logical order the API speaks is NCHW either way.
+    /// </summary>
+    public static MemoryFormat ActivationFormat { get; set; } = MemoryFormat.ChannelsLast;
+
+    public static string OneDnnVersion => DnnlRuntime.Version;
+    public static string OneDnnIsa => DnnlRuntime.Isa;
+
+    public static int Threads
+    {
+        get
+        {
+            _ = DnnlRuntime.Engine;
+            return DnnlRuntime.Threads;
+        }
+    }
+
+    /// <summary>Loads oneDNN now, so that a missing library fails early with its package name.</summary>
+    public static void EnsureNative() => _ = DnnlRuntime.Engine;
+}

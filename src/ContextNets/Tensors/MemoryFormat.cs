@@ -1,0 +1,12 @@
+namespace ContextNets;
+
+/// <summary>
+/// How a tensor's elements lie in memory. The logical order is always NCHW;
+/// ChannelsLast keeps a 4-D tensor physically as N,H,W,C, which is what the
+/// oneDNN kernels run fastest on without reorders (see docs/engine.md).
+/// </summary>
+public enum MemoryFormat
+{
+    Contiguous,
+    ChannelsLast,
+}
