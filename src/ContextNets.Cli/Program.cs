@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using ContextNets;
 using ContextNets.Cli;
 
@@ -6,7 +7,7 @@ var root = new RootCommand("ContextNets: convolutional networks with global-cont
 root.Subcommands.Add(InfoCommand.Create());
 try
 {
-    return root.Parse(args).Invoke();
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (NativeDependencyException e)
 {

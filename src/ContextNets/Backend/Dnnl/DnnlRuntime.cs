@@ -11,7 +11,8 @@ namespace ContextNets.Backend.Dnnl;
 /// </summary>
 internal static unsafe class DnnlRuntime
 {
-    public const string SoName = "libdnnl.so.2";
+    /// <summary>CTXNET_DNNL_LIBRARY overrides the library's path (tests use it to see the missing-library message).</summary>
+    public static string SoName => Environment.GetEnvironmentVariable("CTXNET_DNNL_LIBRARY") is { Length: > 0 } p ? p : "libdnnl.so.2";
     public const string Package = "libdnnl2";
     private static readonly Lazy<nint> LazyEngine = new(Initialize, LazyThreadSafetyMode.ExecutionAndPublication);
     private static nint _library;
