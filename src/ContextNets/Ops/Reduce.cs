@@ -22,6 +22,7 @@ public static partial class F
     {
         var (kept, final) = ReducedShapes(x, axes, keepDim, "mean");
         int count = kept.Numel == 0 ? 0 : x.Numel / kept.Numel;
+        bool record = Tape.ShouldRecord(x);
         using (GradMode.NoGrad())
         {
             var summed = Tensor.Empty(kept);
@@ -29,7 +30,7 @@ public static partial class F
             System.Numerics.Tensors.TensorPrimitives.Multiply(summed.Span, 1f / count, summed.Span);
             var y = summed.View(final, final.ContiguousStrides());
             summed.Dispose();
-            if (!Tape.ShouldRecord(x)) return y;
+            if (!record) return y;
             return Tape.Record(y, "mean", [x], gy =>
             {
                 using var g = ExpandTo(gy, kept, x);

@@ -1,0 +1,79 @@
+using ContextNets.Autograd;
+using ContextNets.Backend.Dnnl;
+
+namespace ContextNets;
+
+public static partial class F
+{
+    /// <summary>
+    /// Batch normalization of x [N, C, H, W] per channel, as torch.nn.functional.batch_norm.
+    /// Training normalizes with the batch's statistics and moves the running ones in place:
+    /// running = (1 - momentum) * running + momentum * batch, with the unbiased variance.
+    /// Evaluation normalizes with the running statistics. weight and bias may be null (no affine).
+    /// The output is in the engine's activation layout.
+    /// </summary>
+    public static unsafe Tensor BatchNorm2d(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training,
+        float momentum = 0.1f, float eps = 1e-5f)
+    {
+        CheckBatchNorm(x, weight, bias, runningMean, runningVar, training, eps);
+        int c = x.Shape[1];
+        // Copies, so that the backward sees what the forward used even if the parameters move in between.
+        var scale = weight?.ToArray() ?? Enumerable.Repeat(1f, c).ToArray();
+        var shift = bias?.ToArray() ?? new float[c];
+        var mean = training ? new float[c] : runningMean!.ToArray();
+        var variance = training ? new float[c] : runningVar!.ToArray();
+        var y = Tensor.Empty(x.Shape, Engine.ActivationFormat);
+        bool record = Tape.ShouldRecord(x, weight, bias);
+        fixed (float* ps = scale, pb = shift, pm = mean, pv = variance)
+            DnnlBatchNorm.Forward(x, y, ps, pb, pm, pv, eps, globalStats: !training, recording: record);
+        if (training && runningMean is not null) UpdateRunningStats(runningMean, runningVar!, mean, variance, momentum, x.Numel / c);
+        if (!record) return y;
+        var inputs = new List<Tensor> { x };
+        if (weight is not null) inputs.Add(weight);
+        if (bias is not null) inputs.Add(bias);
+        return Tape.Record(y, "batch_norm2d", [.. inputs], gy =>
+        {
+            var gx = Tensor.Empty(x.Shape, Engine.ActivationFormat);
+            var dScale = new float[c];
+            var dShift = new float[c];
+            fixed (float* ps = scale, pb = shift, pm = mean, pv = variance, pds = dScale, pdb = dShift)
+                DnnlBatchNorm.Backward(x, gy, gx, ps, pb, pm, pv, pds, pdb, eps, globalStats: !training);
+            var grads = new List<Tensor?> { x.RequiresGrad ? gx : null };
+            if (!x.RequiresGrad) gx.Dispose();
+            if (weight is not null) grads.Add(weight.RequiresGrad ? Tensor.FromArray(dScale, c) : null);
+            if (bias is not null) grads.Add(bias.RequiresGrad ? Tensor.FromArray(dShift, c) : null);
+            return [.. grads];
+        });
+    }
+
+    // PyTorch keeps the unbiased variance n/(n-1) * biased in running_var, and computes the update in double.
+    private static void UpdateRunningStats(Tensor runningMean, Tensor runningVar, float[] mean, float[] variance, float momentum, int count)
+    {
+        var rm = runningMean.Span;
+        var rv = runningVar.Span;
+        double unbias = (double)count / (count - 1);
+        for (int i = 0; i < mean.Length; i++)
+        {
+            rm[i] = (float)((1.0 - momentum) * rm[i] + (double)momentum * mean[i]);
+            rv[i] = (float)((1.0 - momentum) * rv[i] + (double)momentum * variance[i] * unbias);
+        }
+        runningMean.Touch();
+        runningVar.Touch();
+    }
+
+    private static void CheckBatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float eps)
+    {
+        if (x.Rank != 4) throw new ArgumentException($"batch_norm2d expects input [N, C, H, W], got {x.Shape}.");
+        int c = x.Shape[1];
+        foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias"), (runningMean, "running_mean"), (runningVar, "running_var") })
+            if (t is not null && (t.Rank != 1 || t.Shape[0] != c))
+                throw new ArgumentException($"batch_norm2d: {name} {t.Shape} must be [{c}] for input {x.Shape}.");
+        if ((runningMean is null) != (runningVar is null))
+            throw new ArgumentException($"batch_norm2d: give both running_mean and running_var or neither (input {x.Shape}).");
+        if (!training && runningMean is null)
+            throw new ArgumentException($"batch_norm2d: evaluation mode needs running statistics (input {x.Shape}).");
+        if (training && x.Numel / Math.Max(c, 1) < 2)
+            throw new ArgumentException($"batch_norm2d: training needs more than one value per channel, input {x.Shape} has {x.Numel / Math.Max(c, 1)}.");
+        if (!(eps > 0)) throw new ArgumentException($"batch_norm2d: eps must be positive, got {eps} (input {x.Shape}).");
+    }
+}
