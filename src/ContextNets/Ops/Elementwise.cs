@@ -83,7 +83,7 @@ public static partial class F
     /// <summary>The values in the given memory order: a view when they already lie so, else a copy. Never recorded.</summary>
     internal static Tensor Materialize(Tensor t, MemoryFormat format)
     {
-        if (format == MemoryFormat.Contiguous ? t.IsContiguous : t.Format == MemoryFormat.ChannelsLast) return t.Alias();
+        if (t.IsIn(format)) return t.Alias();
         var copy = Tensor.Empty(t.Shape, format);
         CopyInto(t, copy);
         return copy;

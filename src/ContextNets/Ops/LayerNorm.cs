@@ -37,10 +37,10 @@ public static partial class F
         var mean = record ? new float[rows] : null;
         var variance = record ? new float[rows] : null;
         var y = Tensor.Empty(x.Shape, rowMajor);
-        using (var src = DenseIn(x, rowMajor))
+        using (var src = Materialize(x, rowMajor))
         fixed (float* ps = scale, pb = shift, pm = mean, pv = variance)
             DnnlLayerNorm.Forward(src.Data, y.Data, rows, d, ps, pb, pm, pv, eps, record);
-        if (output != rowMajor && !y.HasStrides(Tensor.StridesFor(y.Shape, output)))
+        if (!y.IsIn(output))
         {
             var moved = Materialize(y, output);
             y.Dispose();
@@ -52,8 +52,8 @@ public static partial class F
         if (bias is not null) inputs.Add(bias);
         return Tape.Record(y, op, [.. inputs], gy =>
         {
-            using var src = DenseIn(x, rowMajor);
-            using var g = DenseIn(gy, rowMajor);
+            using var src = Materialize(x, rowMajor);
+            using var g = Materialize(gy, rowMajor);
             var gx = Tensor.Empty(x.Shape, rowMajor);
             var dScale = new float[d];
             var dShift = new float[d];
@@ -65,14 +65,5 @@ public static partial class F
             if (bias is not null) grads.Add(bias.RequiresGrad ? Tensor.FromArray(dShift, d) : null);
             return [.. grads];
         });
-    }
-
-    /// <summary>The tensor as row-major rows in the given layout: a view when it already lies so (size-1 dims aside), else a copy.</summary>
-    private static Tensor DenseIn(Tensor t, MemoryFormat format)
-    {
-        if (t.HasStrides(Tensor.StridesFor(t.Shape, format))) return t.Alias();
-        var copy = Tensor.Empty(t.Shape, format);
-        CopyInto(t, copy);
-        return copy;
     }
 }

@@ -54,6 +54,10 @@ public sealed unsafe partial class Tensor : IDisposable
     public MemoryFormat Format =>
         Rank == 4 && !IsContiguous && HasStrides(ChannelsLastStrides(Shape)) ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
 
+    /// <summary>True when the elements lie as <paramref name="format"/> would lay them out (size-1 dimensions do not count), e.g. [N, C, 1, 1] is both.</summary>
+    public bool IsIn(MemoryFormat format) =>
+        format == MemoryFormat.Contiguous ? IsContiguous : Rank == 4 && HasStrides(ChannelsLastStrides(Shape));
+
     internal bool HasStrides(ReadOnlySpan<int> strides)
     {
         for (int i = 0; i < Rank; i++)

@@ -72,6 +72,8 @@ public class ConvTests
         Assert.Contains("[8, 3, 3, 3]", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => F.Conv2d(x, Tensor.Zeros([8, 4, 9, 9])));
         Assert.Contains("too small", ex.Message);
+        ex = Assert.Throws<ArgumentException>(() => F.Conv2d(Tensor.Zeros([1, 4, 2, 2]), Tensor.Zeros([8, 4, 3, 3]), stride: 2));
+        Assert.Contains("too small", ex.Message);
         ex = Assert.Throws<ArgumentException>(() => F.Conv2d(x, Tensor.Zeros([8, 4, 3, 3]), Tensor.Zeros([7])));
         Assert.Contains("[7]", ex.Message);
         Assert.Throws<ArgumentException>(() => F.Conv2d(Tensor.Zeros([4, 8, 8]), Tensor.Zeros([8, 4, 3, 3])));

@@ -5,8 +5,9 @@ internal readonly record struct ConvGeometry(
     int N, int Cin, int H, int W, int Cout, int Kh, int Kw,
     int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW, int Groups)
 {
-    public int OutH => (H + 2 * PadH - DilationH * (Kh - 1) - 1) / StrideH + 1;
-    public int OutW => (W + 2 * PadW - DilationW * (Kw - 1) - 1) / StrideW + 1;
+    // Floor division: C# truncates toward zero, which would report a size of 1 when the kernel does not fit at all.
+    public int OutH => (int)Math.Floor((double)(H + 2 * PadH - DilationH * (Kh - 1) - 1) / StrideH) + 1;
+    public int OutW => (int)Math.Floor((double)(W + 2 * PadW - DilationW * (Kw - 1) - 1) / StrideW) + 1;
     public Shape OutShape => new(N, Cout, OutH, OutW);
 
     public int[] WeightDims => Groups == 1 ? [Cout, Cin, Kh, Kw] : [Groups, Cout / Groups, Cin / Groups, Kh, Kw];
