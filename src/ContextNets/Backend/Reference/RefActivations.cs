@@ -1,0 +1,26 @@
+namespace ContextNets.Backend.Reference;
+
+/// <summary>ReLU and sigmoid, forward and backward, element by element.</summary>
+internal static class RefActivations
+{
+    public static RefTensor Relu(RefTensor x) => Map(x, v => Math.Max(v, 0));
+
+    public static RefTensor ReluBackward(RefTensor x, RefTensor gy) => Zip(x, gy, (v, g) => v > 0 ? g : 0);
+
+    public static RefTensor Sigmoid(RefTensor x) => Map(x, v => 1 / (1 + Math.Exp(-v)));
+
+    public static RefTensor SigmoidBackward(RefTensor x, RefTensor gy) => Zip(x, gy, (v, g) =>
+    {
+        double s = 1 / (1 + Math.Exp(-v));
+        return g * s * (1 - s);
+    });
+
+    private static RefTensor Map(RefTensor x, Func<double, double> f) => new(x.Shape, Array.ConvertAll(x.Data, v => f(v)));
+
+    private static RefTensor Zip(RefTensor x, RefTensor gy, Func<double, double, double> f)
+    {
+        var y = new RefTensor(x.Shape);
+        for (int i = 0; i < y.Length; i++) y.Data[i] = f(x.Data[i], gy.Data[i]);
+        return y;
+    }
+}

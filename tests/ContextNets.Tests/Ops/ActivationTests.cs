@@ -1,0 +1,65 @@
+using ContextNets.Backend.Reference;
+using ContextNets.Tests.Support;
+
+namespace ContextNets.Tests.Ops;
+
+public class ActivationTests
+{
+    public static TheoryData<string, int[]> Cases => new()
+    {
+        { "relu", [7, 13] },
+        { "relu", [2, 3, 4, 5] },
+        { "relu", [2, 8, 64, 64] },
+        { "sigmoid", [7, 13] },
+        { "sigmoid", [2, 3, 4, 5] },
+        { "sigmoid", [2, 8, 64, 64] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ReferenceGradientMatchesFiniteDifferences(string op, int[] shape)
+    {
+        var x = RefTensor.Random(shape, 1, 4);
+        var gy = RefTensor.Random(shape, 7);
+        GradCheck.Verify(v => Ref(op, v[0]), [x], gy, [RefBackward(op, x, gy)], op);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FastPathMatchesReference(string op, int[] shape)
+    {
+        foreach (var format in new[] { MemoryFormat.Contiguous, MemoryFormat.ChannelsLast })
+        {
+            var x = RefTensor.Random(shape, 1, 4);
+            var gy = RefTensor.Random(shape, 7);
+            var (fy, grads) = Fast.ForwardBackward(t => Apply(op, t[0]), [x], gy, format);
+            Check.Close(Ref(op, x), fy, what: $"{op} {format} y");
+            Check.Close(RefBackward(op, x, gy), grads[0]!, what: $"{op} {format} grad");
+        }
+    }
+
+    [Theory]
+    [InlineData("relu")]
+    [InlineData("sigmoid")]
+    public void OutputKeepsTheInputLayout(string op)
+    {
+        using var scope = Tensor.Scope();
+        var x = F.Materialize(Tensor.Randn([2, 3, 4, 5], 1), MemoryFormat.ChannelsLast);
+        Assert.Equal(MemoryFormat.ChannelsLast, Apply(op, x).Format);
+    }
+
+    [Fact]
+    public void ReluGradientAtZeroIsZero()
+    {
+        using var scope = Tensor.Scope();
+        var x = Tensor.FromArray([-1f, 0f, 2f], 3);
+        x.RequiresGrad = true;
+        F.Relu(x).Backward(Tensor.FromArray([5f, 6f, 7f], 3));
+        Assert.Equal([0f, 0f, 7f], x.Grad!.ToArray());
+    }
+
+    private static Tensor Apply(string op, Tensor x) => op == "relu" ? F.Relu(x) : F.Sigmoid(x);
+    private static RefTensor Ref(string op, RefTensor x) => op == "relu" ? RefActivations.Relu(x) : RefActivations.Sigmoid(x);
+    private static RefTensor RefBackward(string op, RefTensor x, RefTensor gy) =>
+        op == "relu" ? RefActivations.ReluBackward(x, gy) : RefActivations.SigmoidBackward(x, gy);
+}
