@@ -22,23 +22,19 @@ public static partial class F
     {
         var (kept, final) = ReducedShapes(x, axes, keepDim, "mean");
         int count = kept.Numel == 0 ? 0 : x.Numel / kept.Numel;
-        bool record = Tape.ShouldRecord(x);
-        using (GradMode.NoGrad())
+        var summed = Tensor.Empty(kept);
+        ReduceKernels.Sum(x, summed);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(summed.Span, 1f / count, summed.Span);
+        var y = summed.View(final, final.ContiguousStrides());
+        summed.Dispose();
+        if (!Tape.ShouldRecord(x)) return y;
+        return Tape.Record(y, "mean", [x], gy =>
         {
-            var summed = Tensor.Empty(kept);
-            ReduceKernels.Sum(x, summed);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(summed.Span, 1f / count, summed.Span);
-            var y = summed.View(final, final.ContiguousStrides());
-            summed.Dispose();
-            if (!record) return y;
-            return Tape.Record(y, "mean", [x], gy =>
-            {
-                using var g = ExpandTo(gy, kept, x);
-                var scaled = g.EmptyLike();
-                System.Numerics.Tensors.TensorPrimitives.Multiply(g.Span, 1f / count, scaled.Span);
-                return [scaled];
-            });
-        }
+            using var g = ExpandTo(gy, kept, x);
+            var scaled = g.EmptyLike();
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g.Span, 1f / count, scaled.Span);
+            return [scaled];
+        });
     }
 
     private static (Shape kept, Shape final) ReducedShapes(Tensor x, int[]? axes, bool keepDim, string op)

@@ -14,7 +14,8 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
         foreach (int d in dims)
             if (d < 0) throw new ArgumentException($"Shape {Format(dims)} has a negative dimension.");
         _dims = dims.ToArray();
-        long n = 1;
+        // In double, so that a product past 2^63 cannot wrap around to a small count.
+        double n = 1;
         foreach (int d in dims) n *= d;
         if (n > Array.MaxLength) throw new ArgumentException($"Shape {Format(dims)} has {n} elements, more than one tensor can hold.");
     }

@@ -33,8 +33,8 @@ public sealed class TensorScope : IDisposable
     public void Dispose()
     {
         if (_disposed) return;
-        _disposed = true;
         if (_current != this) throw new InvalidOperationException("Tensor scopes must be disposed in the reverse order of their creation, on the thread that made them.");
+        _disposed = true;
         _current = _parent;
         foreach (var t in _owned) t.Dispose();
         _owned.Clear();
