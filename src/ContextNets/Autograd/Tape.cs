@@ -49,7 +49,12 @@ internal static class Tape
                     for (int k = 0; k < node.Inputs.Length; k++)
                     {
                         var input = node.Inputs[k];
-                        if (grads[k] is not { } gi || !input.RequiresGrad) continue;
+                        if (grads[k] is not { } gi) continue;
+                        if (!input.RequiresGrad)
+                        {
+                            if (!ReferenceEquals(gi, g)) gi.Dispose();
+                            continue;
+                        }
                         if (gi.Shape != input.Shape)
                             throw new InvalidOperationException($"The backward of {node.Op} gave a gradient of shape {gi.Shape} for an input of shape {input.Shape}.");
                         // A rule may hand back its upstream gradient, or one tensor for two inputs; each slot gets its own object.

@@ -31,18 +31,19 @@ public static unsafe class BufferPool
         int cls = SizeClass(Math.Max(floats, 16));
         capacity = ClassCapacity(cls);
         long bytes = (long)capacity * sizeof(float);
-        Interlocked.Add(ref _liveBytes, bytes);
         lock (Gate)
         {
             if (Free[cls].TryPop(out nint p))
             {
                 _pooledBytes -= bytes;
+                Interlocked.Add(ref _liveBytes, bytes);
                 return (void*)p;
             }
-            Allocations++;
         }
         void* mem = NativeMemory.AlignedAlloc((nuint)bytes, Alignment);
         if (mem == null) throw new OutOfMemoryException($"Could not allocate {bytes} bytes for a tensor.");
+        lock (Gate) Allocations++;
+        Interlocked.Add(ref _liveBytes, bytes);
         return mem;
     }
 

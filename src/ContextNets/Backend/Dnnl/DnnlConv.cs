@@ -1,9 +1,10 @@
 namespace ContextNets.Backend.Dnnl;
 
 /// <summary>
-/// Convolution forward, backward-data and backward-weights on oneDNN. Source
-/// and weights are left for oneDNN to lay out (format any) and reordered into
-/// place when needed; the destination is the layout of the output tensor.
+/// Convolution forward, backward-data and backward-weights on oneDNN.
+/// Activations and their gradients are given in the engine's activation
+/// layout (inputs in another layout are reordered into it); weights are left
+/// for oneDNN to lay out (format any) and reordered once per version.
 /// </summary>
 internal static unsafe class DnnlConv
 {
@@ -26,7 +27,7 @@ internal static unsafe class DnnlConv
         {
             var gsrc = Md.Of(gx);
             var wmd = Md.Any(geometry.WeightDims);
-            var gdst = Md.Any(geometry.OutShape.Dims);
+            var gdst = Activation(geometry.OutShape);
             var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
             long* sp = stackalloc long[8];
             Spatial(geometry, sp);
@@ -48,10 +49,10 @@ internal static unsafe class DnnlConv
         var key = Key("conv_bwd_weights", g, gy).Add(hasBias ? 1 : 0).Build();
         var p = PrimitiveCache.Get(key, () =>
         {
-            var src = Md.Any(geometry.N, geometry.Cin, geometry.H, geometry.W);
+            var src = Activation(new Shape(geometry.N, geometry.Cin, geometry.H, geometry.W));
             var gwmd = Md.Any(geometry.WeightDims);
             var gbmd = Md.Plain(geometry.Cout);
-            var gdst = Md.Any(geometry.OutShape.Dims);
+            var gdst = Activation(geometry.OutShape);
             var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
             long* sp = stackalloc long[8];
             Spatial(geometry, sp);
@@ -76,7 +77,7 @@ internal static unsafe class DnnlConv
         if (postOps is not null) foreach (int a in postOps.EltwiseAlgs) key.Add(a);
         return PrimitiveCache.Get(key.Build(), () =>
         {
-            var src = Md.Any(g.N, g.Cin, g.H, g.W);
+            var src = Activation(new Shape(g.N, g.Cin, g.H, g.W));
             var wmd = Md.Any(g.WeightDims);
             var bmd = Md.Plain(g.Cout);
             var dst = Md.Strided(g.OutShape.Dims, y.Strides);
@@ -88,6 +89,10 @@ internal static unsafe class DnnlConv
             return Primitive.Create(desc, Describe("creating forward", g), postOps: postOps);
         });
     }
+
+    // Explicit activation layouts: with format any for the source, oneDNN 2.6 falls back to its reference kernel for
+    // channels-last training convolutions, while the explicit layout gets its JIT kernels.
+    private static MemoryDesc Activation(Shape shape) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, Engine.ActivationFormat));
 
     private static MemoryDesc PlainWeights(in ConvGeometry g) => Md.Strided(g.WeightDims, g.PlainWeightStrides);
 
