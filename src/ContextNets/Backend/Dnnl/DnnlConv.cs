@@ -10,7 +10,8 @@ internal static unsafe class DnnlConv
 {
     public static void Forward(in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, bool training, PostOps? postOps = null)
     {
-        var p = ForwardPrimitive(g, y, bias is not null, training, postOps);
+        var p = ForwardPrimitive(g, bias is not null, training, postOps);
+        if (!y.IsIn(Engine.ActivationFormat)) throw new ArgumentException($"conv2d writes its output {y.Shape} in the activation layout.");
         using var staging = new Staging();
         nint src = staging.Input(x, p.Query(Q.SrcMd));
         nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
@@ -20,45 +21,35 @@ internal static unsafe class DnnlConv
 
     public static void BackwardData(in ConvGeometry g, Tensor gy, Tensor w, Tensor gx)
     {
-        var geometry = g;
-        var fwd = ForwardPrimitive(g, gy, hasBias: false, training: true, postOps: null);
-        var key = Key("conv_bwd_data", g, gy).Add(gx).Build();
-        var p = PrimitiveCache.Get(key, () =>
-        {
-            var gsrc = Md.Of(gx);
-            var wmd = Md.Any(geometry.WeightDims);
-            var gdst = Activation(geometry.OutShape);
-            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
-            long* sp = stackalloc long[8];
-            Spatial(geometry, sp);
-            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_backward_data_desc_init(desc, Alg.ConvolutionDirect, &gsrc, &wmd, &gdst, sp, sp + 2, sp + 4, sp + 6), Describe("backward-data", geometry));
-            return Primitive.Create(desc, Describe("creating backward-data", geometry), fwd.Descriptor);
-        });
+        var p = BackwardDataPrimitive(g, gx.Strides.ToArray());
         using var staging = new Staging();
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
         nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
         p.Execute([(Arg.DiffDst, diffDst), (Arg.Weights, wts), (Arg.DiffSrc, (nint)gx.Data)]);
     }
 
+    internal static Primitive BackwardDataPrimitive(ConvGeometry g, int[] gxStrides)
+    {
+        var key = PrimitiveKey.For("conv_bwd_data");
+        g.AddTo(ref key);
+        return PrimitiveCache.Get(key.Add(gxStrides).Build(), () =>
+        {
+            var fwd = ForwardPrimitive(g, hasBias: false, training: true, postOps: null);
+            var gsrc = Md.Strided([g.N, g.Cin, g.H, g.W], gxStrides);
+            var wmd = Md.Any(g.WeightDims);
+            var gdst = Activation(g.OutShape);
+            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
+            long* sp = stackalloc long[8];
+            Spatial(g, sp);
+            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_backward_data_desc_init(desc, Alg.ConvolutionDirect, &gsrc, &wmd, &gdst, sp, sp + 2, sp + 4, sp + 6), Describe("backward-data", g));
+            return Primitive.Create(desc, Describe("creating backward-data", g), fwd.Descriptor);
+        });
+    }
+
     /// <summary>Gradients of the weights (row-major OIHW) and bias.</summary>
     public static void BackwardWeights(in ConvGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
     {
-        var geometry = g;
-        bool hasBias = gb is not null;
-        var fwd = ForwardPrimitive(g, gy, hasBias, training: true, postOps: null);
-        var key = Key("conv_bwd_weights", g, gy).Add(hasBias ? 1 : 0).Build();
-        var p = PrimitiveCache.Get(key, () =>
-        {
-            var src = Activation(new Shape(geometry.N, geometry.Cin, geometry.H, geometry.W));
-            var gwmd = Md.Any(geometry.WeightDims);
-            var gbmd = Md.Plain(geometry.Cout);
-            var gdst = Activation(geometry.OutShape);
-            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
-            long* sp = stackalloc long[8];
-            Spatial(geometry, sp);
-            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_backward_weights_desc_init(desc, Alg.ConvolutionDirect, &src, &gwmd, hasBias ? &gbmd : null, &gdst, sp, sp + 2, sp + 4, sp + 6), Describe("backward-weights", geometry));
-            return Primitive.Create(desc, Describe("creating backward-weights", geometry), fwd.Descriptor);
-        });
+        var p = BackwardWeightsPrimitive(g, gb is not null);
         using var staging = new Staging();
         nint srcPtr = staging.Input(x, p.Query(Q.SrcMd));
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
@@ -71,16 +62,38 @@ internal static unsafe class DnnlConv
         if (copy) PrimitiveCache.Reorder(produced, gwPtr, plain, (nint)gw.Data);
     }
 
-    private static Primitive ForwardPrimitive(ConvGeometry g, Tensor y, bool hasBias, bool training, PostOps? postOps)
+    internal static Primitive BackwardWeightsPrimitive(ConvGeometry g, bool hasBias)
     {
-        var key = Key("conv_fwd", g, y).Add(hasBias ? 1 : 0).Add(training ? 1 : 0);
+        var key = PrimitiveKey.For("conv_bwd_weights");
+        g.AddTo(ref key);
+        return PrimitiveCache.Get(key.Add(hasBias ? 1 : 0).Build(), () =>
+        {
+            var fwd = ForwardPrimitive(g, hasBias, training: true, postOps: null);
+            var src = Activation(new Shape(g.N, g.Cin, g.H, g.W));
+            var gwmd = Md.Any(g.WeightDims);
+            var gbmd = Md.Plain(g.Cout);
+            var gdst = Activation(g.OutShape);
+            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
+            long* sp = stackalloc long[8];
+            Spatial(g, sp);
+            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_backward_weights_desc_init(desc, Alg.ConvolutionDirect, &src, &gwmd, hasBias ? &gbmd : null, &gdst, sp, sp + 2, sp + 4, sp + 6), Describe("backward-weights", g));
+            return Primitive.Create(desc, Describe("creating backward-weights", g), fwd.Descriptor);
+        });
+    }
+
+    /// <summary>The forward primitive; its destination is always in the activation layout.</summary>
+    internal static Primitive ForwardPrimitive(ConvGeometry g, bool hasBias, bool training, PostOps? postOps)
+    {
+        var key = PrimitiveKey.For("conv_fwd");
+        g.AddTo(ref key);
+        key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat);
         if (postOps is not null) foreach (int a in postOps.EltwiseAlgs) key.Add(a);
         return PrimitiveCache.Get(key.Build(), () =>
         {
             var src = Activation(new Shape(g.N, g.Cin, g.H, g.W));
             var wmd = Md.Any(g.WeightDims);
             var bmd = Md.Plain(g.Cout);
-            var dst = Md.Strided(g.OutShape.Dims, y.Strides);
+            var dst = Activation(g.OutShape);
             var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
             long* sp = stackalloc long[8];
             Spatial(g, sp);
@@ -95,13 +108,6 @@ internal static unsafe class DnnlConv
     private static MemoryDesc Activation(Shape shape) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, Engine.ActivationFormat));
 
     private static MemoryDesc PlainWeights(in ConvGeometry g) => Md.Strided(g.WeightDims, g.PlainWeightStrides);
-
-    private static PrimitiveKey.Builder Key(string op, in ConvGeometry g, Tensor activation)
-    {
-        var key = PrimitiveKey.For(op);
-        g.AddTo(ref key);
-        return key.Add(activation.Strides);
-    }
 
     // oneDNN counts dilation from 0 (no gap), PyTorch from 1; padding on the right is whatever makes the output size come out.
     private static void Spatial(in ConvGeometry g, long* buf)
