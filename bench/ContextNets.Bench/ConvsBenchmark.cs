@@ -25,16 +25,22 @@ internal static class ConvsBenchmark
         }
 
         var torch = new Dictionary<string, Dictionary<string, TorchConvs.Result>>();
-        var order = new List<string>();
-        void RunTorch(string layout)
+        var order = new JsonArray();
+        // When each side ran and under what load, so that a reader can judge how comparable the phases were.
+        T Phase<T>(string what, Func<T> run)
         {
-            torch[layout] = TorchConvs.Run(script, shapesPath, o.Threads, layout, o.Reps);
-            order.Add($"pytorch {layout} (one process, all shapes)");
+            var phase = new JsonObject { ["what"] = what, ["started"] = DateTime.Now.ToString("o"), ["load_average_before"] = MachineInfo.LoadAverage() };
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            var result = run();
+            phase["seconds"] = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds, 1);
+            order.Add(phase);
+            return result;
         }
+        void RunTorch(string layout) =>
+            torch[layout] = Phase($"pytorch {layout} (one process, all shapes)", () => TorchConvs.Run(script, shapesPath, o.Threads, layout, o.Reps));
 
         if (o.TorchLayouts.Length > 0) RunTorch(o.TorchLayouts[0]);
-        var ours = OurConvs.Run(batch, convs, o.Reps);
-        order.Add("contextnets (all shapes)");
+        var ours = Phase("contextnets (all shapes)", () => OurConvs.Run(batch, convs, o.Reps));
         foreach (var layout in o.TorchLayouts.Skip(1)) RunTorch(layout);
 
         var report = new ConvReport(batch, convs, ours, torch);
@@ -48,7 +54,7 @@ internal static class ConvsBenchmark
         json.Insert(5, "reps", o.Reps);
         json.Insert(6, "warmup", OurConvs.Warmup);
         json.Insert(7, "method", Method(o));
-        json.Insert(8, "order", new JsonArray([.. order.Select(s => (JsonNode)s)]));
+        json.Insert(8, "order", order);
         json.Insert(9, "load_average_at_end", MachineInfo.LoadAverage());
         return json;
     }
