@@ -9,6 +9,7 @@ catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
 // The engine reads its thread count once, when oneDNN is first loaded.
 Environment.SetEnvironmentVariable("CTXNET_THREADS", options.Threads.ToString());
 Engine.EnsureNative();
+Engine.ActivationFormat = options.Layout;
 if (Engine.Threads != options.Threads) Console.Error.WriteLine($"warning: asked for {options.Threads} threads, the engine runs {Engine.Threads}.");
 Console.WriteLine($"ContextNets bench: oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa}), {Engine.Threads} threads, activations {Engine.ActivationFormat}");
 
