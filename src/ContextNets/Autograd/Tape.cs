@@ -86,8 +86,13 @@ internal static class Tape
     {
         if (leaf.Grad is null)
         {
-            var grad = Tensor.EmptyUnscoped(leaf.Shape, leaf.Format);
-            F.CopyInto(g, grad);
+            // The first gradient is usually a fresh tensor that nothing else holds: keep its memory instead of copying.
+            var grad = g.TakeOverUnscoped();
+            if (grad is null)
+            {
+                grad = Tensor.EmptyUnscoped(leaf.Shape, leaf.Format);
+                F.CopyInto(g, grad);
+            }
             leaf.Grad = grad;
         }
         else

@@ -19,6 +19,9 @@ internal sealed unsafe class NativeBuffer
     public int Length { get; }
     private int Capacity { get; }
 
+    /// <summary>True when exactly one tensor holds this block, so it may be taken over or written in place.</summary>
+    public bool IsUnshared => Volatile.Read(ref _refs) == 1;
+
     public void AddRef()
     {
         if (Interlocked.Increment(ref _refs) <= 1) throw new ObjectDisposedException(nameof(NativeBuffer));

@@ -161,6 +161,18 @@ public sealed unsafe partial class Tensor : IDisposable
 
     internal Tensor Alias() => View(Shape, (int[])_strides.Clone());
 
+    /// <summary>
+    /// When this tensor is the only holder of its memory, a new tensor object outside every scope that takes the
+    /// memory over (this one may then be disposed); null when the memory is shared and must be copied instead.
+    /// </summary>
+    internal Tensor? TakeOverUnscoped()
+    {
+        var b = _buffer ?? throw new ObjectDisposedException(nameof(Tensor));
+        if (!b.IsUnshared || _offset != 0) return null;
+        b.AddRef();
+        return new Tensor(b, 0, Shape, DenseStridesLike(), scoped: false);
+    }
+
     // ---------------------------------------------------------------- reading
 
     /// <summary>The values in logical row-major order.</summary>

@@ -14,7 +14,8 @@ internal static unsafe class Md
         long* s = stackalloc long[MaxDims];
         for (int i = 0; i < dims.Length; i++) { d[i] = dims[i]; s[i] = strides[i]; }
         MemoryDesc md;
-        DnnlRuntime.Check(DnnlNative.dnnl_memory_desc_init_by_strides(&md, dims.Length, d, Dt.F32, s), $"describing a tensor of shape {Shape.Format(dims)}");
+        int status = DnnlNative.dnnl_memory_desc_init_by_strides(&md, dims.Length, d, Dt.F32, s);
+        if (status != 0) throw new DnnlException(status, $"describing a tensor of shape {Shape.Format(dims)}");
         return md;
     }
 
@@ -23,7 +24,8 @@ internal static unsafe class Md
         long* d = stackalloc long[MaxDims];
         for (int i = 0; i < dims.Length; i++) d[i] = dims[i];
         MemoryDesc md;
-        DnnlRuntime.Check(DnnlNative.dnnl_memory_desc_init_by_tag(&md, dims.Length, d, Dt.F32, tag), $"describing a tensor of shape {Shape.Format(dims)}");
+        int status = DnnlNative.dnnl_memory_desc_init_by_tag(&md, dims.Length, d, Dt.F32, tag);
+        if (status != 0) throw new DnnlException(status, $"describing a tensor of shape {Shape.Format(dims)}");
         return md;
     }
 

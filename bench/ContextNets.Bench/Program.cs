@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+using ContextNets;
+using ContextNets.Bench;
+
+BenchOptions options;
+try { options = BenchOptions.Parse(args); }
+catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
+
+// The engine reads its thread count once, when oneDNN is first loaded.
+Environment.SetEnvironmentVariable("CTXNET_THREADS", options.Threads.ToString());
+Engine.EnsureNative();
+Engine.ActivationFormat = options.Layout;
+if (Engine.Threads != options.Threads) Console.Error.WriteLine($"warning: asked for {options.Threads} threads, the engine runs {Engine.Threads}.");
+Console.WriteLine($"ContextNets bench: oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa}), {Engine.Threads} threads, activations {Engine.ActivationFormat}");
+
+var started = DateTime.Now;
+var results = new JsonObject();
+if (options.Mode is "convs" or "all") results["convs"] = ConvsBenchmark.Run(options, started);
+if (options.Mode is "overhead" or "all") results["overhead"] = OverheadBenchmark.Run(options, started);
+
+if (options.Out is { } outPath)
+    ResultFile.Write(outPath, results.Count == 1 ? results.First().Value!.DeepClone() : results);
+else
+    foreach (var (kind, json) in results) ResultFile.Write(ResultFile.DefaultPath(kind, started), json!.DeepClone());
+return 0;
