@@ -69,9 +69,30 @@ public sealed class GlobalContext : Module, IAttentionSource
             c.Double("rd_ratio", 1.0 / 16), c.OptionalInt("rd_channels"), c.Int("rd_divisor", 1), (float)c.Double("ln_eps", 1e-6));
     }
 
+    /// <summary>
+    /// The fused kernels (one sweep over x for the pooling, one for the fusion,
+    /// and likewise backward) when true; the composition of engine ops that
+    /// mirrors blocks.py, kept as the tested oracle, when false.
+    /// </summary>
+    internal bool UseFusedKernels { get; set; } = true;
+
     public override Tensor Forward(Tensor x)
     {
         BlockInput.Check("GlobalContext", x, Channels);
+        return UseFusedKernels ? FusedForward(x) : ComposedForward(x);
+    }
+
+    private Tensor FusedForward(Tensor x)
+    {
+        var link = new ContextLink();
+        var ctx = F.ContextPool(x, ConvAttn?.Weight, ConvAttn?.Bias, link, out var weights);
+        if (weights is not null) _capture.Keep(weights, weights.Shape);
+        var scale = MlpScale is null ? null : F.Sigmoid(MlpScale.Forward(ctx));
+        return F.ContextFuse(x, scale, MlpAdd?.Forward(ctx), link);
+    }
+
+    private Tensor ComposedForward(Tensor x)
+    {
         Tensor ctx;
         if (ConvAttn is not null)
         {

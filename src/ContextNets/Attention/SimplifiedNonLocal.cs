@@ -29,12 +29,22 @@ public sealed class SimplifiedNonLocal : Module, IAttentionSource
 
     internal static SimplifiedNonLocal FromConfig(BlockConfig c) => new(c.Int("channels"));
 
+    /// <summary>The fused kernels when true; the composition of engine ops (the tested oracle) when false.</summary>
+    internal bool UseFusedKernels { get; set; } = true;
+
     public override Tensor Forward(Tensor x)
     {
         BlockInput.Check("SimplifiedNonLocal", x, Channels);
-        var ctx = ComposedContext.AttentionPool(x, ConvAttn.Weight, ConvAttn.Bias!, out var weights);
-        _capture.Keep(weights, weights.Shape);
-        return F.Add(x, Transform.Forward(ctx));
+        if (!UseFusedKernels)
+        {
+            var context = ComposedContext.AttentionPool(x, ConvAttn.Weight, ConvAttn.Bias!, out var attention);
+            _capture.Keep(attention, attention.Shape);
+            return F.Add(x, Transform.Forward(context));
+        }
+        var link = new ContextLink();
+        var ctx = F.ContextPool(x, ConvAttn.Weight, ConvAttn.Bias, link, out var weights);
+        _capture.Keep(weights!, weights!.Shape);
+        return F.ContextFuse(x, null, Transform.Forward(ctx), link);
     }
 
     public override void Dispose()

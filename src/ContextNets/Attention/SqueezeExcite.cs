@@ -35,11 +35,16 @@ public sealed class SqueezeExcite : Module, IAttentionSource
     internal static SqueezeExcite FromConfig(BlockConfig c) =>
         new(c.Int("channels"), c.Double("rd_ratio", 1.0 / 16), c.OptionalInt("rd_channels"), c.Int("rd_divisor", 8));
 
+    /// <summary>The fused kernels when true; the composition of engine ops (the tested oracle) when false.</summary>
+    internal bool UseFusedKernels { get; set; } = true;
+
     public override Tensor Forward(Tensor x)
     {
         BlockInput.Check("SqueezeExcite", x, Channels);
-        var gate = Gate(ComposedContext.AveragePool(x));
-        return F.Mul(x, gate);
+        if (!UseFusedKernels) return F.Mul(x, Gate(ComposedContext.AveragePool(x)));
+        var link = new ContextLink();
+        var squeezed = F.ContextPool(x, null, null, link, out _);
+        return F.ContextFuse(x, Gate(squeezed), null, link);
     }
 
     private Tensor Gate(Tensor squeezed)
