@@ -1,32 +1,38 @@
-using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 using ContextNets.Backend.Dnnl;
 
 namespace ContextNets.Backend.Managed;
 
 /// <summary>
 /// Global context pooling and its broadcast fusion (the GC, SNL and SE
-/// blocks) on channels-last x, where the C channels of one position lie
-/// together. These blocks are memory-bound, so each kernel is one sweep over
-/// the positions: the pooling folds the logits, the softmax and the weighted
-/// sum into one pass (an online softmax), and the backward of the pooling
-/// writes grad x, with the fusion's term, in one more.
+/// blocks) on channels-last x, [n, hw, c] in memory, where the c channels of
+/// one position lie together. These blocks are memory-bound, so each kernel
+/// is one sweep over the positions: the pooling folds the logits, the softmax
+/// and the weighted sum into one pass (an online softmax), and the backward
+/// of the pooling writes grad x, with the fusion's term, in one more.
 /// A sample whose positions are split in parts keeps one partial state per
 /// part, so that a batch smaller than the thread count still fills the threads.
+/// The per-item loops are compiled optimized at once: a kernel runs few times
+/// but long, and would otherwise spend its first calls in unoptimized code.
 /// </summary>
 internal static unsafe class ContextPoolKernels
 {
+    private const MethodImplOptions Hot = MethodImplOptions.AggressiveOptimization;
     private static readonly int Threads = Math.Max(1, ThreadSettings.Requested());
 
     /// <summary>Parts per sample: enough work items for every thread.</summary>
     private static int Parts(int n, int hw) => Math.Clamp((Threads + n - 1) / n, 1, hw);
 
-    private static (int begin, int end) PartRange(int part, int parts, int hw) =>
-        ((int)((long)hw * part / parts), (int)((long)hw * (part + 1) / parts));
+    /// <summary>The sample of a work item and its range of positions.</summary>
+    private static (int s, int j0, int j1) Item(int item, int parts, int hw)
+    {
+        int part = item % parts;
+        return (item / parts, (int)((long)hw * part / parts), (int)((long)hw * (part + 1) / parts));
+    }
 
     /// <summary>
     /// ctx[s] = sum_j a[s, j] x[s, j], with a = softmax_j(w . x_j + bias) written to
-    /// <paramref name="weights"/> [n, hw]. x is [n, hw, c] (channels-last), ctx [n, c].
+    /// <paramref name="weights"/> [n, hw]; ctx is [n, c].
     /// </summary>
     public static void AttentionPool(float* x, int n, int hw, int c, float* w, float bias, float* ctx, float* weights)
     {
@@ -37,62 +43,60 @@ internal static unsafe class ContextPoolKernels
         float* st = state.Data;
         Par.For(n * parts, (long)hw / parts * c, (first, last) =>
         {
-            var wv = new ReadOnlySpan<float>(w, c);
             for (int item = first; item < last; item++)
             {
-                int s = item / parts;
-                var (j0, j1) = PartRange(item % parts, parts, hw);
-                float* my = st + (long)item * stride;
-                var acc = new Span<float>(my + 2, c);
-                acc.Clear();
-                float max = float.NegativeInfinity, sum = 0f;
-                for (int j = j0; j < j1; j++)
-                {
-                    var xj = new ReadOnlySpan<float>(x + ((long)s * hw + j) * c, c);
-                    float logit = TensorPrimitives.Dot(xj, wv) + bias;
-                    weights[(long)s * hw + j] = logit;
-                    if (logit > max)
-                    {
-                        // A new maximum rescales what was summed so far, so that no exp ever exceeds 1.
-                        float r = MathF.Exp(max - logit);
-                        TensorPrimitives.Multiply(acc, r, acc);
-                        sum *= r;
-                        max = logit;
-                    }
-                    float e = MathF.Exp(logit - max);
-                    sum += e;
-                    TensorPrimitives.MultiplyAdd(xj, e, acc, acc);
-                }
-                my[0] = max;
-                my[1] = sum;
+                var (s, j0, j1) = Item(item, parts, hw);
+                AttentionPart(x + (long)s * hw * c, j0, j1, c, w, bias, weights + (long)s * hw, st + (long)item * stride);
             }
         });
         Par.For(n, (long)hw + (long)parts * c, (first, last) =>
         {
-            for (int s = first; s < last; s++)
-            {
-                float* mine = st + (long)s * parts * stride;
-                float max = float.NegativeInfinity, total = 0f;
-                for (int p = 0; p < parts; p++) max = MathF.Max(max, mine[p * stride]);
-                for (int p = 0; p < parts; p++) total += mine[p * stride + 1] * MathF.Exp(mine[p * stride] - max);
-                var cs = new Span<float>(ctx + (long)s * c, c);
-                cs.Clear();
-                for (int p = 0; p < parts; p++)
-                {
-                    float* part = mine + p * stride;
-                    // Parts that saw no position (max -inf) weigh 0.
-                    float f = part[1] == 0f ? 0f : MathF.Exp(part[0] - max) / total;
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(part + 2, c), f, cs, cs);
-                }
-                var a = new Span<float>(weights + (long)s * hw, hw);
-                TensorPrimitives.Subtract(a, max, a);
-                TensorPrimitives.Exp(a, a);
-                TensorPrimitives.Multiply(a, 1f / total, a);
-            }
+            for (int s = first; s < last; s++) AttentionMerge(st + (long)s * parts * stride, parts, stride, c, ctx + (long)s * c, weights + (long)s * hw, hw);
         });
     }
 
-    /// <summary>ctx[s] = the mean of x[s, j] over the hw positions. x is [n, hw, c], ctx [n, c].</summary>
+    /// <summary>One part of a sample: raw logits into <paramref name="logits"/>, and (max, sum exp, sum exp * x) into the state.</summary>
+    [MethodImpl(Hot)]
+    private static void AttentionPart(float* x, int j0, int j1, int c, float* w, float bias, float* logits, float* state)
+    {
+        float* acc = state + 2;
+        new Span<float>(acc, c).Clear();
+        float max = float.NegativeInfinity, sum = 0f;
+        for (int j = j0; j < j1; j++)
+        {
+            float* xj = x + (long)j * c;
+            float logit = VecOps.Dot(xj, w, c) + bias;
+            logits[j] = logit;
+            if (logit > max)
+            {
+                // A new maximum rescales what was summed so far, so that no exp ever exceeds 1.
+                float r = MathF.Exp(max - logit);
+                VecOps.Scale(acc, r, c);
+                sum *= r;
+                max = logit;
+            }
+            float e = MathF.Exp(logit - max);
+            sum += e;
+            VecOps.Axpy(acc, e, xj, c);
+        }
+        state[0] = max;
+        state[1] = sum;
+    }
+
+    /// <summary>Combines the parts of one sample into its context and turns its logits into the softmax.</summary>
+    [MethodImpl(Hot)]
+    private static void AttentionMerge(float* states, int parts, int stride, int c, float* ctx, float* weights, int hw)
+    {
+        float max = float.NegativeInfinity, total = 0f;
+        for (int p = 0; p < parts; p++) max = MathF.Max(max, states[p * stride]);
+        for (int p = 0; p < parts; p++) total += states[p * stride + 1] * MathF.Exp(states[p * stride] - max);
+        new Span<float>(ctx, c).Clear();
+        for (int p = 0; p < parts; p++) VecOps.Axpy(ctx, MathF.Exp(states[p * stride] - max) / total, states + p * stride + 2, c);
+        float inv = 1f / total;
+        for (int j = 0; j < hw; j++) weights[j] = MathF.Exp(weights[j] - max) * inv;
+    }
+
+    /// <summary>ctx[s] = the mean of x[s, j] over the hw positions; ctx is [n, c].</summary>
     public static void MeanPool(float* x, int n, int hw, int c, float* ctx)
     {
         int parts = Parts(n, hw);
@@ -102,36 +106,32 @@ internal static unsafe class ContextPoolKernels
         {
             for (int item = first; item < last; item++)
             {
-                int s = item / parts;
-                var (j0, j1) = PartRange(item % parts, parts, hw);
-                var acc = new Span<float>(st + (long)item * c, c);
-                acc.Clear();
-                for (int j = j0; j < j1; j++) TensorPrimitives.Add(acc, new ReadOnlySpan<float>(x + ((long)s * hw + j) * c, c), acc);
+                var (s, j0, j1) = Item(item, parts, hw);
+                SumPositions(x + (long)s * hw * c, null, j0, j1, c, st + (long)item * c, null);
             }
         });
         SumParts(st, n, parts, c, 1f / hw, ctx);
     }
 
-    /// <summary>y[s, j] = x[s, j] * scale[s] + shift[s] (either may be null, meaning 1 and 0), over [n, hw, c].</summary>
+    /// <summary>y[s, j] = x[s, j] * scale[s] + shift[s] (either may be null, meaning 1 and 0).</summary>
     public static void Fuse(float* x, int n, int hw, int c, float* scale, float* shift, float* y)
     {
-        Par.For(n * hw, c, (first, last) =>
+        Par.For(n * hw, c, (first, last) => FuseRows(x, first, last, hw, c, scale, shift, y));
+    }
+
+    [MethodImpl(Hot)]
+    private static void FuseRows(float* x, int first, int last, int hw, int c, float* scale, float* shift, float* y)
+    {
+        for (int row = first; row < last; row++)
         {
-            for (int row = first; row < last; row++)
-            {
-                long s = row / hw;
-                var xr = new ReadOnlySpan<float>(x + (long)row * c, c);
-                var yr = new Span<float>(y + (long)row * c, c);
-                if (scale == null) TensorPrimitives.Add(xr, new ReadOnlySpan<float>(shift + s * c, c), yr);
-                else if (shift == null) TensorPrimitives.Multiply(xr, new ReadOnlySpan<float>(scale + s * c, c), yr);
-                else TensorPrimitives.FusedMultiplyAdd(xr, new ReadOnlySpan<float>(scale + s * c, c), new ReadOnlySpan<float>(shift + s * c, c), yr);
-            }
-        });
+            long s = row / hw, off = (long)row * c;
+            VecOps.MulAdd(y + off, x + off, scale == null ? null : scale + s * c, shift == null ? null : shift + s * c, c);
+        }
     }
 
     /// <summary>
     /// The fusion's parameter gradients in one sweep: gradScale[s] = sum_j gy[s, j] * x[s, j]
-    /// and gradShift[s] = sum_j gy[s, j] (either output may be null).
+    /// and gradShift[s] = sum_j gy[s, j] (either output may be null; x may be null without gradScale).
     /// </summary>
     public static void FuseBackward(float* x, float* gy, int n, int hw, int c, float* gradScale, float* gradShift)
     {
@@ -142,23 +142,28 @@ internal static unsafe class ContextPoolKernels
         {
             for (int item = first; item < last; item++)
             {
-                int s = item / parts;
-                var (j0, j1) = PartRange(item % parts, parts, hw);
-                var sc = new Span<float>(accScale + (long)item * c, c);
-                var sh = new Span<float>(accShift + (long)item * c, c);
-                sc.Clear();
-                sh.Clear();
-                for (int j = j0; j < j1; j++)
-                {
-                    long off = ((long)s * hw + j) * c;
-                    var g = new ReadOnlySpan<float>(gy + off, c);
-                    if (gradScale != null) TensorPrimitives.FusedMultiplyAdd(g, new ReadOnlySpan<float>(x + off, c), sc, sc);
-                    if (gradShift != null) TensorPrimitives.Add(sh, g, sh);
-                }
+                var (s, j0, j1) = Item(item, parts, hw);
+                long off = (long)s * hw * c;
+                SumPositions(gy + off, gradScale == null ? null : x + off, j0, j1, c,
+                    gradShift == null ? null : accShift + (long)item * c, gradScale == null ? null : accScale + (long)item * c);
             }
         });
         if (gradScale != null) SumParts(accScale, n, parts, c, 1f, gradScale);
         if (gradShift != null) SumParts(accShift, n, parts, c, 1f, gradShift);
+    }
+
+    /// <summary>sum[k] = sum_j v[j, k] and dot[k] = sum_j v[j, k] * x[j, k] over positions [j0, j1) (either output may be null).</summary>
+    [MethodImpl(Hot)]
+    private static void SumPositions(float* v, float* x, int j0, int j1, int c, float* sum, float* dot)
+    {
+        if (sum != null) new Span<float>(sum, c).Clear();
+        if (dot != null) new Span<float>(dot, c).Clear();
+        for (int j = j0; j < j1; j++)
+        {
+            long off = (long)j * c;
+            if (sum != null) VecOps.Add(sum, v + off, c);
+            if (dot != null) VecOps.Fma(dot, v + off, x + off, c);
+        }
     }
 
     /// <summary>What the backward of the pooling reads and writes; null pointers are terms or outputs that do not apply.</summary>
@@ -186,8 +191,7 @@ internal static unsafe class ContextPoolKernels
     public static void PoolBackward(in PoolGrad p, int n, int hw, int c)
     {
         var q = p;
-        bool attention = q.W != null;
-        bool weightGrad = attention && q.GradW != null;
+        bool weightGrad = q.W != null && q.GradW != null;
         int parts = Parts(n, hw);
         using var state = Tensor.Empty([n * parts, c]);
         float* st = state.Data;
@@ -195,62 +199,41 @@ internal static unsafe class ContextPoolKernels
         {
             for (int item = first; item < last; item++)
             {
-                int s = item / parts;
-                var (j0, j1) = PartRange(item % parts, parts, hw);
-                float* g = q.GradCtx + (long)s * c;
-                float* scale = q.FusionScale == null ? null : q.FusionScale + (long)s * c;
-                var gv = new ReadOnlySpan<float>(g, c);
-                float gDotCtx = attention ? TensorPrimitives.Dot(gv, new ReadOnlySpan<float>(q.Ctx + (long)s * c, c)) : 0f;
-                var dw = new Span<float>(st + (long)item * c, c);
-                dw.Clear();
-                for (int j = j0; j < j1; j++)
-                {
-                    long off = ((long)s * hw + j) * c;
-                    float* xj = q.X + off;
-                    float a = attention ? q.Weights[(long)s * hw + j] : 1f / hw;
-                    float dl = attention ? a * (TensorPrimitives.Dot(gv, new ReadOnlySpan<float>(xj, c)) - gDotCtx) : 0f;
-                    if (q.GradX != null) GradRow(q.GradX + off, q.FusionGrad == null ? null : q.FusionGrad + off, scale, g, a, q.W, dl, c);
-                    if (weightGrad) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(xj, c), dl, dw, dw);
-                }
+                var (s, j0, j1) = Item(item, parts, hw);
+                PoolBackwardPart(q, s, j0, j1, hw, c, weightGrad ? st + (long)item * c : null);
             }
         });
         if (weightGrad) SumParts(st, 1, n * parts, c, 1f, q.GradW);
     }
 
-    /// <summary>gx = gy * scale + a g + dl w, each term only where its operand is given.</summary>
-    private static void GradRow(float* gx, float* gy, float* scale, float* g, float a, float* w, float dl, int c)
+    [MethodImpl(Hot)]
+    private static void PoolBackwardPart(in PoolGrad q, int s, int j0, int j1, int hw, int c, float* dw)
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        bool attention = q.W != null;
+        float* g = q.GradCtx + (long)s * c;
+        float* scale = q.FusionScale == null ? null : q.FusionScale + (long)s * c;
+        float gDotCtx = attention ? VecOps.Dot(g, q.Ctx + (long)s * c, c) : 0f;
+        if (dw != null) new Span<float>(dw, c).Clear();
+        for (int j = j0; j < j1; j++)
         {
-            var va = Vector512.Create(a);
-            var vdl = Vector512.Create(dl);
-            for (; i <= c - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                var v = Vector512.Load(g + i) * va;
-                if (w != null) v = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), vdl, v);
-                if (gy != null) v = scale == null ? v + Vector512.Load(gy + i) : Vector512.FusedMultiplyAdd(Vector512.Load(gy + i), Vector512.Load(scale + i), v);
-                v.Store(gx + i);
-            }
-        }
-        for (; i < c; i++)
-        {
-            float v = g[i] * a;
-            if (w != null) v += w[i] * dl;
-            if (gy != null) v += scale == null ? gy[i] : gy[i] * scale[i];
-            gx[i] = v;
+            long off = ((long)s * hw + j) * c;
+            float* xj = q.X + off;
+            float a = attention ? q.Weights[(long)s * hw + j] : 1f / hw;
+            float dl = attention ? a * (VecOps.Dot(g, xj, c) - gDotCtx) : 0f;
+            if (q.GradX != null) VecOps.GradRow(q.GradX + off, q.FusionGrad == null ? null : q.FusionGrad + off, scale, g, a, q.W, dl, c);
+            if (dw != null) VecOps.Axpy(dw, dl, xj, c);
         }
     }
 
-    /// <summary>output[s] = factor * sum over the parts of sample s of the partial rows.</summary>
+    /// <summary>output[s] = factor * the sum of the parts' rows of sample s.</summary>
     private static void SumParts(float* partial, int n, int parts, int c, float factor, float* output)
     {
         for (int s = 0; s < n; s++)
         {
-            var o = new Span<float>(output + (long)s * c, c);
-            new ReadOnlySpan<float>(partial + (long)s * parts * c, c).CopyTo(o);
-            for (int p = 1; p < parts; p++) TensorPrimitives.Add(o, new ReadOnlySpan<float>(partial + ((long)s * parts + p) * c, c), o);
-            if (factor != 1f) TensorPrimitives.Multiply(o, factor, o);
+            float* o = output + (long)s * c;
+            new ReadOnlySpan<float>(partial + (long)s * parts * c, c).CopyTo(new Span<float>(o, c));
+            for (int p = 1; p < parts; p++) VecOps.Add(o, partial + ((long)s * parts + p) * c, c);
+            if (factor != 1f) VecOps.Scale(o, factor, c);
         }
     }
 }
