@@ -21,6 +21,10 @@ public sealed class ConvMlp : Module
 
     public override Tensor Forward(Tensor x) => Fc2.Forward(F.Relu(Norm.Forward(Fc1.Forward(x))));
 
+    /// <summary>The same transform on a context flattened to [N, C]: linear layers, and the LayerNorm over the last dim.</summary>
+    internal Tensor ForwardFlat(Tensor x) =>
+        Pointwise.Linear(Fc2, F.Relu(F.LayerNorm(Pointwise.Linear(Fc1, x), Norm.Weight, Norm.Bias, Norm.Eps)));
+
     /// <summary>Zeroes fc2's weight and bias, so the transform starts at 0 (mmcv's last_zero_init).</summary>
     internal void ZeroLast()
     {

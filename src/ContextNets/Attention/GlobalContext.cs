@@ -84,11 +84,14 @@ public sealed class GlobalContext : Module, IAttentionSource
 
     private Tensor FusedForward(Tensor x)
     {
+        int n = x.Shape[0];
         var link = new ContextLink();
         var ctx = F.ContextPool(x, ConvAttn?.Weight, ConvAttn?.Bias, link, out var weights);
         if (weights is not null) _capture.Keep(weights, weights.Shape);
-        var scale = MlpScale is null ? null : F.Sigmoid(MlpScale.Forward(ctx));
-        return F.ContextFuse(x, scale, MlpAdd?.Forward(ctx), link);
+        var flat = F.Reshape(ctx, n, Channels);
+        var scale = MlpScale is null ? null : F.Reshape(F.Sigmoid(MlpScale.ForwardFlat(flat)), n, Channels, 1, 1);
+        var shift = MlpAdd is null ? null : F.Reshape(MlpAdd.ForwardFlat(flat), n, Channels, 1, 1);
+        return F.ContextFuse(x, scale, shift, link);
     }
 
     private Tensor ComposedForward(Tensor x)

@@ -41,10 +41,12 @@ public sealed class SimplifiedNonLocal : Module, IAttentionSource
             _capture.Keep(attention, attention.Shape);
             return F.Add(x, Transform.Forward(context));
         }
+        int n = x.Shape[0];
         var link = new ContextLink();
         var ctx = F.ContextPool(x, ConvAttn.Weight, ConvAttn.Bias, link, out var weights);
         _capture.Keep(weights!, weights!.Shape);
-        return F.ContextFuse(x, null, Transform.Forward(ctx), link);
+        var shift = Pointwise.Linear(Transform, F.Reshape(ctx, n, Channels));
+        return F.ContextFuse(x, null, F.Reshape(shift, n, Channels, 1, 1), link);
     }
 
     public override void Dispose()

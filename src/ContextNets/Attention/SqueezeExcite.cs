@@ -41,17 +41,18 @@ public sealed class SqueezeExcite : Module, IAttentionSource
     public override Tensor Forward(Tensor x)
     {
         BlockInput.Check("SqueezeExcite", x, Channels);
-        if (!UseFusedKernels) return F.Mul(x, Gate(ComposedContext.AveragePool(x)));
+        if (!UseFusedKernels)
+        {
+            var s = F.Sigmoid(Fc2.Forward(F.Relu(Fc1.Forward(ComposedContext.AveragePool(x)))));
+            _capture.Keep(s, [x.Shape[0], Channels]);
+            return F.Mul(x, s);
+        }
+        int n = x.Shape[0];
         var link = new ContextLink();
-        var squeezed = F.ContextPool(x, null, null, link, out _);
-        return F.ContextFuse(x, Gate(squeezed), null, link);
-    }
-
-    private Tensor Gate(Tensor squeezed)
-    {
-        var gate = F.Sigmoid(Fc2.Forward(F.Relu(Fc1.Forward(squeezed))));
-        _capture.Keep(gate, [gate.Shape[0], Channels]);
-        return gate;
+        var squeezed = F.Reshape(F.ContextPool(x, null, null, link, out _), n, Channels);
+        var gate = F.Sigmoid(Pointwise.Linear(Fc2, F.Relu(Pointwise.Linear(Fc1, squeezed))));
+        _capture.Keep(gate, gate.Shape);
+        return F.ContextFuse(x, F.Reshape(gate, n, Channels, 1, 1), null, link);
     }
 
     public override void Dispose()
