@@ -8,6 +8,9 @@ public static class Blocks
         var config = new BlockConfig(block, json);
         NN.Module module = block switch
         {
+            "gc" => GlobalContext.FromConfig(config),
+            "snl" => SimplifiedNonLocal.FromConfig(config),
+            "se" => SqueezeExcite.FromConfig(config),
             _ => throw new ArgumentException($"Unknown block kind '{block}'; ContextNets knows: gc, snl, se, nl, splat, sk."),
         };
         try

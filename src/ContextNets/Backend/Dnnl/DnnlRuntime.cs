@@ -44,6 +44,7 @@ internal static unsafe class DnnlRuntime
 
     private static nint Initialize()
     {
+        ThreadSettings.PrepareEnvironment();
         if (!NativeLibrary.TryLoad(SoName, out _library))
             throw new NativeDependencyException(
                 $"oneDNN ({SoName}) was not found. ContextNets runs its kernels on Debian's oneDNN 2.6: install it with `sudo apt-get install {Package}` (or run ./ctxnet, which installs it).");

@@ -99,6 +99,10 @@ internal static unsafe class BinaryKernels
                 }
                 return;
             }
+            // Both broadcast along the row (the gradient of a full sum): one value fills it.
+            float v = *a, u = *b;
+            z.Fill(op switch { BinaryOp.Add => v + u, BinaryOp.Sub => v - u, BinaryOp.Mul => v * u, _ => v / u });
+            return;
         }
         for (int k = 0; k < n; k++)
         {
