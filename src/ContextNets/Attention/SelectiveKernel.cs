@@ -58,7 +58,7 @@ public sealed class SelectiveKernel : Module, IAttentionSource
             var (size, dil) = keep3x3 ? (3, dilation * (k - 1) / 2) : (k, dilation);
             // timm's symmetric padding for the kernel, stride and dilation.
             int padding = (stride - 1 + dil * (size - 1)) / 2;
-            _paths.Add(new ConvBnRelu(pathIn, cout, size, stride, padding, dil, groups));
+            _paths.Add(new ConvBn(pathIn, cout, size, stride, padding, dil, groups));
         }
         _attn = Register("attn", new SelectiveKernelAttn(cout, paths, attn));
     }
@@ -84,10 +84,10 @@ public sealed class SelectiveKernel : Module, IAttentionSource
         var outputs = new Tensor[Paths];
         for (int p = 0; p < Paths; p++) outputs[p] = _paths[p].Forward(inputs[p]);
         // Path-major channels: the same radix-major map that split attention reduces.
-        var u = F.Cat(outputs, 1);
-        var gate = _attn.Forward(u);
-        if (CaptureAttention) _captured.Keep(gate);
-        return F.RadixCombine(u, gate);
+        var y = _attn.Apply(F.Cat(outputs, 1), out var gate);
+        using (gate)
+            if (CaptureAttention) _captured.Keep(gate);
+        return y;
     }
 
     public override void Dispose()
@@ -96,22 +96,22 @@ public sealed class SelectiveKernel : Module, IAttentionSource
         base.Dispose();
     }
 
-    /// <summary>timm's ConvNormAct with ReLU: `conv` (no bias) and `bn`.</summary>
-    private sealed class ConvBnRelu : Module
+    /// <summary>timm's ConvNormAct: `conv` (no bias) and `bn`. Its ReLU is applied by the fused attention, which reads every path at once.</summary>
+    private sealed class ConvBn : Module
     {
         private readonly Conv2d _conv;
         private readonly BatchNorm2d _bn;
 
-        public ConvBnRelu(int cin, int cout, int kernel, int stride, int padding, int dilation, int groups)
+        public ConvBn(int cin, int cout, int kernel, int stride, int padding, int dilation, int groups)
         {
             _conv = Register("conv", new Conv2d(cin, cout, kernel, stride, padding, dilation, groups, bias: false));
             _bn = Register("bn", new BatchNorm2d(cout));
         }
 
-        public override Tensor Forward(Tensor x) => F.Relu(_bn.Forward(_conv.Forward(x)));
+        public override Tensor Forward(Tensor x) => _bn.Forward(_conv.Forward(x));
     }
 
-    /// <summary>timm's SelectiveKernelAttn: from the path-major map [N, P*C, H, W] to the gate [N, P, C], softmax over P.</summary>
+    /// <summary>timm's SelectiveKernelAttn (gate MLP without biases, softmax over the paths), run fused with the paths' ReLU and their weighted sum.</summary>
     private sealed class SelectiveKernelAttn : Module
     {
         private readonly Conv2d _fcReduce, _fcSelect;
@@ -126,10 +126,16 @@ public sealed class SelectiveKernel : Module, IAttentionSource
             _fcSelect = Register("fc_select", new Conv2d(attnChannels, channels * paths, 1, bias: false));
         }
 
-        public override Tensor Forward(Tensor u)
+        /// <summary>The paths' pre-activations [N, P*C, H, W], path-major, weighed into [N, C, H, W]; <paramref name="gate"/> is a [N, P, C].</summary>
+        public Tensor Apply(Tensor paths, out Tensor gate) =>
+            F.RadixAttention(paths, new RadixGateParameters(_fcReduce.Weight, null, _bn.Weight, _bn.Bias, _bn.RunningMean, _bn.RunningVar, _fcSelect.Weight, null),
+                _paths, groups: 1, Training, out gate, _bn.Momentum, _bn.Eps);
+
+        public override Tensor Forward(Tensor x)
         {
-            var parameters = new RadixGateParameters(_fcReduce.Weight, null, _bn.Weight, _bn.Bias, _bn.RunningMean, _bn.RunningVar, _fcSelect.Weight, null);
-            return F.RadixGate(F.RadixGap(u, _paths), parameters, _paths, groups: 1, Training, _bn.Momentum, _bn.Eps);
+            var y = Apply(x, out var gate);
+            gate.Dispose();
+            return y;
         }
     }
 }

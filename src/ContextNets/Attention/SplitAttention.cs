@@ -67,12 +67,12 @@ public sealed class SplitAttention : Module, IAttentionSource
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
             throw new ArgumentException($"SplitAttention expects [N, {InChannels}, H, W], got {x.Shape}.");
-        var u = F.Relu(_bn0.Forward(_conv.Forward(x)));
-        var gap = F.RadixGap(u, Radix);
         var parameters = new RadixGateParameters(_fc1.Weight, _fc1.Bias, _bn1.Weight, _bn1.Bias, _bn1.RunningMean, _bn1.RunningVar, _fc2.Weight, _fc2.Bias);
-        var gate = F.RadixGate(gap, parameters, Radix, Groups, Training, _bn1.Momentum, _bn1.Eps);
-        if (CaptureAttention) _captured.Keep(gate);
-        return F.RadixCombine(u, gate);
+        // The ReLU after bn0 is applied inside the fused attention, which never stores the activated map.
+        var y = F.RadixAttention(_bn0.Forward(_conv.Forward(x)), parameters, Radix, Groups, Training, out var gate, _bn1.Momentum, _bn1.Eps);
+        using (gate)
+            if (CaptureAttention) _captured.Keep(gate);
+        return y;
     }
 
     public override void Dispose()

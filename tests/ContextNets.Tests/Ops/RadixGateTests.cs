@@ -50,7 +50,7 @@ public class RadixGateTests
     {
         var p = Inputs(n, c, a, radix, groups);
         var gy = RefTensor.Random([n, radix, c], 9);
-        var expected = ComposedReference(p, radix, groups, training, biases, gy);
+        var expected = RefGateChain.Run(p.Differentiable, p.RunningMean, p.RunningVar, radix, groups, training, biases, gy);
 
         using var scope = Tensor.Scope();
         var t = Array.ConvertAll(p.Differentiable, r =>
@@ -147,9 +147,10 @@ public class RadixGateTests
         Assert.Throws<ArgumentException>(() => F.RadixGate(t[0], good, 0, 2, training: true));
     }
 
-    private sealed record GateInputs(RefTensor[] Differentiable, RefTensor RunningMean, RefTensor RunningVar);
+    internal sealed record GateInputs(RefTensor[] Differentiable, RefTensor RunningMean, RefTensor RunningVar);
 
-    private static GateInputs Inputs(int n, int c, int a, int radix, int groups)
+    /// <summary>gap [n, c, 1, 1], fc1 weight and bias, norm weight and bias, fc2 weight and bias; and running statistics.</summary>
+    internal static GateInputs Inputs(int n, int c, int a, int radix, int groups)
     {
         var runningVar = RefTensor.Random([a], 16, 0.5);
         for (int i = 0; i < a; i++) runningVar.Data[i] += 1;
@@ -158,38 +159,5 @@ public class RadixGateTests
             RefTensor.Random([n, c, 1, 1], 10), RefTensor.Random([a, c / groups, 1, 1], 11), RefTensor.Random([a], 12, 0.3),
             RefTensor.Random([a], 13), RefTensor.Random([a], 14, 0.5), RefTensor.Random([radix * c, a / groups, 1, 1], 15), RefTensor.Random([radix * c], 17, 0.3),
         ], RefTensor.Random([a], 18, 0.2), runningVar);
-    }
-
-    private sealed record Expected(RefTensor Y, RefTensor?[] Grads, RefTensor RunningMean, RefTensor RunningVar);
-
-    private static Expected ComposedReference(GateInputs p, int radix, int groups, bool training, bool biases, RefTensor gy)
-    {
-        var v = p.Differentiable;
-        int n = v[0].Shape[0], c = v[0].Shape[1];
-        var (b1, b2) = biases ? (v[2], v[6]) : (null, null);
-        var h1 = RefConv.Forward(v[0], v[1], b1, 1, 0, 1, groups);
-        var h2 = RefBatchNorm.Forward(h1, v[3], v[4], p.RunningMean, p.RunningVar, training, 1e-5);
-        var h3 = RefActivations.Relu(h2);
-        var logits = RefConv.Forward(h3, v[5], b2, 1, 0, 1, groups);
-        RefTensor y, gLogits;
-        if (radix == 1)
-        {
-            y = RefShape.Reshape(RefActivations.Sigmoid(logits), [n, 1, c]);
-            gLogits = RefActivations.SigmoidBackward(logits, RefShape.Reshape(gy, logits.Shape));
-        }
-        else
-        {
-            int[] grouped = [n, groups, radix, c / groups], order = [0, 2, 1, 3];
-            var soft = RefSoftmax.Forward(RefShape.Reshape(logits, grouped), 2, log: false);
-            y = RefShape.Reshape(RefShape.Permute(soft, order), [n, radix, c]);
-            var gSoft = RefShape.PermuteBackward(RefShape.Reshape(gy, [n, radix, groups, c / groups]), order);
-            gLogits = RefShape.Reshape(RefSoftmax.Backward(soft, gSoft, 2, log: false), logits.Shape);
-        }
-        var (gh3, gw2, gb2) = RefConv.Backward(h3, v[5], gLogits, 1, 0, 1, groups);
-        var gh2 = RefActivations.ReluBackward(h2, gh3);
-        var (gh1, gGamma, gBeta) = RefBatchNorm.Backward(h1, v[3], p.RunningMean, p.RunningVar, training, 1e-5, gh2);
-        var (gGap, gw1, gb1) = RefConv.Backward(v[0], v[1], gh1, 1, 0, 1, groups);
-        var (mean, variance) = training ? RefBatchNorm.UpdateRunning(h1, p.RunningMean, p.RunningVar, 0.1) : (p.RunningMean, p.RunningVar);
-        return new Expected(y, [gGap, gw1, biases ? gb1 : null, gGamma, gBeta, gw2, biases ? gb2 : null], mean, variance);
     }
 }

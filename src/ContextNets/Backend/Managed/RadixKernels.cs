@@ -1,19 +1,25 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ContextNets.Backend.Dnnl;
 
 namespace ContextNets.Backend.Managed;
 
 /// <summary>
-/// Split-attention reductions over a radix-major map u [N, R*C, H, W], read in
-/// place in either layout: channels-last rows [R*C] per pixel, or row-major
-/// planes [H*W] per channel. Splitting the radix axis out of a channels-last
-/// tensor is not a view, so these kernels index the splits where they lie
-/// instead of copying them apart. Gates and pooled values are row-major [N, R, C] / [N, C].
+/// Split-attention passes over a radix-major map u [N, R*C, H, W] (channel r*C + c is split r of
+/// channel c), read in place in either layout: channels-last rows of R*C per pixel, or row-major
+/// planes of H*W per channel. Splitting the radix axis out of a channels-last tensor is not a view,
+/// so these kernels index the splits where they lie instead of copying them apart.
+/// With <c>relu</c> every pass reads max(u, 0) in place of u, so that the block never stores the
+/// activated map, and the input gradient is masked by u &gt; 0.
+/// Gates, pooled values and their gradients are row-major [N, R, C] / [N, C].
+/// The loops are written on Vector512 by hand: per-row library calls cost more than the rows here.
 /// </summary>
 internal static unsafe class RadixKernels
 {
-    /// <summary>gap[n, c] = mean over pixels of sum over r of u[n, r*C + c].</summary>
-    public static void Gap(Tensor u, int radix, float* gap)
+    private const int L = 16;
+
+    /// <summary>gap[n, c] = mean over pixels of sum over r of f(u[n, r*C + c]).</summary>
+    public static void Gap(Tensor u, int radix, bool relu, float* gap)
     {
         var d = new Dims(u, radix);
         float* pu = u.Data;
@@ -25,69 +31,38 @@ internal static unsafe class RadixKernels
                 {
                     int n = i / d.C, c = i % d.C;
                     float s = 0;
-                    for (int r = 0; r < radix; r++) s += TensorPrimitives.Sum(d.Plane(pu, n, r * d.C + c));
+                    for (int r = 0; r < radix; r++) s += SumPlane(d.Plane(pu, n, r * d.C + c), d.Hw, relu);
                     gap[i] = s / d.Hw;
                 }
             });
             return;
         }
-        int rc = radix * d.C;
-        using var partial = new PartialSums(d, rc);
-        Par.For(partial.Tasks, (long)partial.PixelsPerTask * rc, (begin, end) =>
+        using var partial = new PartialSums(d);
+        Par.For(partial.Tasks, (long)partial.PixelsPerTask * d.W, (begin, end) =>
         {
             for (int t = begin; t < end; t++)
             {
-                var acc = partial.Of(t);
-                acc.Clear();
+                float* acc = partial.Of(t);
+                new Span<float>(acc, d.W).Clear();
                 var (n, p0, p1) = partial.Range(t);
-                for (int p = p0; p < p1; p++) TensorPrimitives.Add(acc, d.Row(pu, n, p), acc);
+                for (int p = p0; p < p1; p++) AddRow(acc, d.Row(pu, n, p), d.W, relu);
             }
         });
         partial.Reduce();
         for (int n = 0; n < d.N; n++)
         {
-            var sums = partial.Total(n);
-            var g = new Span<float>(gap + (long)n * d.C, d.C);
-            sums[..d.C].CopyTo(g);
-            for (int r = 1; r < radix; r++) TensorPrimitives.Add(g, sums.Slice(r * d.C, d.C), g);
-            TensorPrimitives.Multiply(g, 1f / d.Hw, g);
-        }
-    }
-
-    /// <summary>gu[n, r*C + c] = g[n, c] / (H*W) at every pixel, in the layout of gu.</summary>
-    public static void GapBackward(float* g, int radix, Tensor gu)
-    {
-        var d = new Dims(gu, radix);
-        float* pg = gu.Data;
-        if (!d.ChannelsLast)
-        {
-            Par.For(d.N * radix * d.C, d.Hw, (begin, end) =>
+            float* sums = partial.Total(n);
+            for (int c = 0; c < d.C; c++)
             {
-                for (int i = begin; i < end; i++)
-                {
-                    int n = i / (radix * d.C), c = i % d.C;
-                    d.Plane(pg, n, i % (radix * d.C)).Fill(g[(long)n * d.C + c] / d.Hw);
-                }
-            });
-            return;
-        }
-        int rc = radix * d.C;
-        var scaled = new float[d.N * rc];
-        for (int n = 0; n < d.N; n++)
-            for (int r = 0; r < radix; r++)
-                TensorPrimitives.Multiply(new ReadOnlySpan<float>(g + (long)n * d.C, d.C), 1f / d.Hw, scaled.AsSpan(n * rc + r * d.C, d.C));
-        Par.For(d.N * d.Hw, rc, (begin, end) =>
-        {
-            for (int i = begin; i < end; i++)
-            {
-                int n = i / d.Hw;
-                scaled.AsSpan(n * rc, rc).CopyTo(d.Row(pg, n, i % d.Hw));
+                float s = 0;
+                for (int r = 0; r < radix; r++) s += sums[r * d.C + c];
+                gap[(long)n * d.C + c] = s / d.Hw;
             }
-        });
+        }
     }
 
-    /// <summary>y[n, c] = sum over r of a[n, r, c] * u[n, r*C + c] at every pixel; y is [N, C, H, W] in the layout of u.</summary>
-    public static void Combine(Tensor u, float* a, int radix, Tensor y)
+    /// <summary>y[n, c] = sum over r of a[n, r, c] * f(u[n, r*C + c]) at every pixel; y is [N, C, H, W] in the layout of u.</summary>
+    public static void Combine(Tensor u, float* a, int radix, bool relu, Tensor y)
     {
         var d = new Dims(u, radix);
         float* pu = u.Data, py = y.Data;
@@ -98,73 +73,195 @@ internal static unsafe class RadixKernels
                 for (int i = begin; i < end; i++)
                 {
                     int n = i / d.C, c = i % d.C;
-                    var dst = new Span<float>(py + (long)i * d.Hw, d.Hw);
-                    TensorPrimitives.Multiply(d.Plane(pu, n, c), a[d.Gate(n, 0, c)], dst);
-                    for (int r = 1; r < radix; r++) TensorPrimitives.MultiplyAdd(d.Plane(pu, n, r * d.C + c), a[d.Gate(n, r, c)], dst, dst);
+                    float* dst = py + (long)i * d.Hw;
+                    ScalePlane(dst, d.Plane(pu, n, c), a[d.Gate(n, 0, c)], d.Hw, relu, accumulate: false);
+                    for (int r = 1; r < radix; r++) ScalePlane(dst, d.Plane(pu, n, r * d.C + c), a[d.Gate(n, r, c)], d.Hw, relu, accumulate: true);
                 }
             });
             return;
         }
-        Par.For(d.N * d.Hw, (long)radix * d.C, (begin, end) =>
+        Par.For(d.N * d.Hw, d.W, (begin, end) =>
         {
             for (int i = begin; i < end; i++)
             {
                 int n = i / d.Hw;
-                var row = d.Row(pu, n, i % d.Hw);
-                var dst = new Span<float>(py + (long)i * d.C, d.C);
-                TensorPrimitives.Multiply(row[..d.C], d.Gates(a, n, 0), dst);
-                for (int r = 1; r < radix; r++) TensorPrimitives.FusedMultiplyAdd(row.Slice(r * d.C, d.C), d.Gates(a, n, r), dst, dst);
+                float* row = d.Row(pu, n, i % d.Hw), dst = py + (long)i * d.C, gates = a + d.Gate(n, 0, 0);
+                int c = 0;
+                for (; c <= d.C - L; c += L)
+                {
+                    var s = Vector512.Load(gates + c) * Act(Vector512.Load(row + c), relu);
+                    for (int r = 1; r < radix; r++)
+                        s = Vector512.FusedMultiplyAdd(Vector512.Load(gates + r * d.C + c), Act(Vector512.Load(row + r * d.C + c), relu), s);
+                    s.Store(dst + c);
+                }
+                for (; c < d.C; c++)
+                {
+                    float s = 0;
+                    for (int r = 0; r < radix; r++) s += gates[r * d.C + c] * Act(row[r * d.C + c], relu);
+                    dst[c] = s;
+                }
             }
         });
     }
 
-    /// <summary>
-    /// The backward of <see cref="Combine"/> in one pass over gy and u: gu[n, r*C + c] = a[n, r, c] * gy[n, c]
-    /// and ga[n, r, c] = sum over pixels of gy[n, c] * u[n, r*C + c]. gy and gu lie as u does.
-    /// </summary>
-    public static void CombineBackward(Tensor u, float* a, int radix, Tensor gy, Tensor gu, float* ga)
+    /// <summary>The gradient of the gate: ga[n, r, c] = sum over pixels of gy[n, c] * f(u[n, r*C + c]); gy lies as u does.</summary>
+    public static void GateGrad(Tensor u, Tensor gy, int radix, bool relu, float* ga)
     {
         var d = new Dims(u, radix);
-        float* pu = u.Data, pgy = gy.Data, pgu = gu.Data;
+        float* pu = u.Data, pg = gy.Data;
         if (!d.ChannelsLast)
         {
-            Par.For(d.N * radix * d.C, 2L * d.Hw, (begin, end) =>
+            Par.For(d.N * d.W, 2L * d.Hw, (begin, end) =>
             {
                 for (int i = begin; i < end; i++)
                 {
-                    int n = i / (radix * d.C), rc = i % (radix * d.C), c = rc % d.C;
-                    var g = new ReadOnlySpan<float>(pgy + ((long)n * d.C + c) * d.Hw, d.Hw);
-                    TensorPrimitives.Multiply(g, a[i], d.Plane(pgu, n, rc));
-                    ga[i] = TensorPrimitives.Dot(g, d.Plane(pu, n, rc));
+                    int n = i / d.W, rc = i % d.W;
+                    ga[i] = DotPlane(pg + ((long)n * d.C + rc % d.C) * d.Hw, d.Plane(pu, n, rc), d.Hw, relu);
                 }
             });
             return;
         }
-        int width = radix * d.C;
-        using var partial = new PartialSums(d, width);
-        Par.For(partial.Tasks, (long)partial.PixelsPerTask * 2 * width, (begin, end) =>
+        using var partial = new PartialSums(d);
+        Par.For(partial.Tasks, (long)partial.PixelsPerTask * 2 * d.W, (begin, end) =>
         {
             for (int t = begin; t < end; t++)
             {
-                var acc = partial.Of(t);
-                acc.Clear();
+                float* acc = partial.Of(t);
+                new Span<float>(acc, d.W).Clear();
                 var (n, p0, p1) = partial.Range(t);
                 for (int p = p0; p < p1; p++)
                 {
-                    var g = new ReadOnlySpan<float>(pgy + ((long)n * d.Hw + p) * d.C, d.C);
-                    var row = d.Row(pu, n, p);
-                    var grow = d.Row(pgu, n, p);
+                    float* g = pg + ((long)n * d.Hw + p) * d.C, row = d.Row(pu, n, p);
                     for (int r = 0; r < radix; r++)
                     {
-                        TensorPrimitives.Multiply(g, d.Gates(a, n, r), grow.Slice(r * d.C, d.C));
-                        var accR = acc.Slice(r * d.C, d.C);
-                        TensorPrimitives.FusedMultiplyAdd(g, row.Slice(r * d.C, d.C), accR, accR);
+                        float* accR = acc + r * d.C, rowR = row + r * d.C;
+                        int c = 0;
+                        for (; c <= d.C - L; c += L)
+                            Vector512.FusedMultiplyAdd(Vector512.Load(g + c), Act(Vector512.Load(rowR + c), relu), Vector512.Load(accR + c)).Store(accR + c);
+                        for (; c < d.C; c++) accR[c] += g[c] * Act(rowR[c], relu);
                     }
                 }
             }
         });
         partial.Reduce();
-        for (int n = 0; n < d.N; n++) partial.Total(n).CopyTo(new Span<float>(ga + (long)n * width, width));
+        for (int n = 0; n < d.N; n++) new ReadOnlySpan<float>(partial.Total(n), d.W).CopyTo(new Span<float>(ga + (long)n * d.W, d.W));
+    }
+
+    /// <summary>
+    /// The gradient of u: gu[n, r*C + c] = f'(u) * (a[n, r, c] * gy[n, c] + term[n, c]) at every pixel, in the layout of gu.
+    /// Without <paramref name="gy"/> (and <paramref name="a"/>) only the term counts, without <paramref name="term"/> only the gated part;
+    /// <paramref name="u"/> is read only for the ReLU mask.
+    /// </summary>
+    public static void InputGrad(Tensor? u, Tensor? gy, float* a, float* term, int radix, bool relu, Tensor gu)
+    {
+        var d = new Dims(gu, radix);
+        float* pu = relu ? u!.Data : null, pg = gy is null ? null : gy.Data, pgu = gu.Data;
+        if (!d.ChannelsLast)
+        {
+            Par.For(d.N * d.W, d.Hw, (begin, end) =>
+            {
+                for (int i = begin; i < end; i++)
+                {
+                    int n = i / d.W, rc = i % d.W, c = rc % d.C;
+                    float gate = pg == null ? 0 : a[(long)n * d.W + rc], add = term == null ? 0 : term[(long)n * d.C + c];
+                    float* g = pg == null ? null : pg + ((long)n * d.C + c) * d.Hw;
+                    MaskedAffine(d.Plane(pgu, n, rc), g, gate, add, relu ? d.Plane(pu, n, rc) : null, d.Hw);
+                }
+            });
+            return;
+        }
+        Par.For(d.N * d.Hw, d.W, (begin, end) =>
+        {
+            for (int i = begin; i < end; i++)
+            {
+                int n = i / d.Hw, p = i % d.Hw;
+                float* dst = d.Row(pgu, n, p), mask = relu ? d.Row(pu, n, p) : null;
+                float* g = pg == null ? null : pg + (long)i * d.C, t = term == null ? null : term + (long)n * d.C;
+                for (int r = 0; r < radix; r++)
+                {
+                    float* gate = pg == null ? null : a + d.Gate(n, r, 0), dstR = dst + r * d.C, maskR = mask == null ? null : mask + r * d.C;
+                    int c = 0;
+                    for (; c <= d.C - L; c += L)
+                    {
+                        var v = g == null ? Vector512<float>.Zero : Vector512.Load(gate + c) * Vector512.Load(g + c);
+                        if (t != null) v += Vector512.Load(t + c);
+                        if (maskR != null) v = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(maskR + c), Vector512<float>.Zero), v, Vector512<float>.Zero);
+                        v.Store(dstR + c);
+                    }
+                    for (; c < d.C; c++)
+                    {
+                        float v = (g == null ? 0 : gate[c] * g[c]) + (t == null ? 0 : t[c]);
+                        dstR[c] = maskR == null || maskR[c] > 0 ? v : 0;
+                    }
+                }
+            }
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Act(Vector512<float> x, bool relu) => relu ? Vector512.Max(x, Vector512<float>.Zero) : x;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Act(float x, bool relu) => relu ? MathF.Max(x, 0) : x;
+
+    private static void AddRow(float* acc, float* row, int width, bool relu)
+    {
+        int i = 0;
+        for (; i <= width - L; i += L) (Vector512.Load(acc + i) + Act(Vector512.Load(row + i), relu)).Store(acc + i);
+        for (; i < width; i++) acc[i] += Act(row[i], relu);
+    }
+
+    private static float SumPlane(float* x, int n, bool relu)
+    {
+        var s = Vector512<float>.Zero;
+        int i = 0;
+        for (; i <= n - L; i += L) s += Act(Vector512.Load(x + i), relu);
+        float total = Vector512.Sum(s);
+        for (; i < n; i++) total += Act(x[i], relu);
+        return total;
+    }
+
+    private static float DotPlane(float* g, float* x, int n, bool relu)
+    {
+        var s = Vector512<float>.Zero;
+        int i = 0;
+        for (; i <= n - L; i += L) s = Vector512.FusedMultiplyAdd(Vector512.Load(g + i), Act(Vector512.Load(x + i), relu), s);
+        float total = Vector512.Sum(s);
+        for (; i < n; i++) total += g[i] * Act(x[i], relu);
+        return total;
+    }
+
+    /// <summary>dst = scale * f(x), or dst += scale * f(x).</summary>
+    private static void ScalePlane(float* dst, float* x, float scale, int n, bool relu, bool accumulate)
+    {
+        var k = Vector512.Create(scale);
+        int i = 0;
+        for (; i <= n - L; i += L)
+        {
+            var v = k * Act(Vector512.Load(x + i), relu);
+            if (accumulate) v += Vector512.Load(dst + i);
+            v.Store(dst + i);
+        }
+        for (; i < n; i++) dst[i] = (accumulate ? dst[i] : 0) + scale * Act(x[i], relu);
+    }
+
+    /// <summary>dst = (scale * g + add), zeroed where mask &lt;= 0 (when there is a mask); g may be absent.</summary>
+    private static void MaskedAffine(float* dst, float* g, float scale, float add, float* mask, int n)
+    {
+        var k = Vector512.Create(scale);
+        var b = Vector512.Create(add);
+        int i = 0;
+        for (; i <= n - L; i += L)
+        {
+            var v = g == null ? b : Vector512.FusedMultiplyAdd(k, Vector512.Load(g + i), b);
+            if (mask != null) v = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.Load(mask + i), Vector512<float>.Zero), v, Vector512<float>.Zero);
+            v.Store(dst + i);
+        }
+        for (; i < n; i++)
+        {
+            float v = (g == null ? 0 : scale * g[i]) + add;
+            dst[i] = mask == null || mask[i] > 0 ? v : 0;
+        }
     }
 
     private readonly struct Dims
@@ -173,6 +270,7 @@ internal static unsafe class RadixKernels
         {
             N = u.Shape[0];
             C = u.Shape[1] / radix;
+            W = u.Shape[1];
             Radix = radix;
             Hw = u.Shape[2] * u.Shape[3];
             ChannelsLast = u.IsIn(MemoryFormat.ChannelsLast);
@@ -181,38 +279,38 @@ internal static unsafe class RadixKernels
 
         public int N { get; }
         public int C { get; }
+        /// <summary>R*C: the channels of u.</summary>
+        public int W { get; }
         public int Radix { get; }
         public int Hw { get; }
         public bool ChannelsLast { get; }
 
-        public Span<float> Row(float* t, int n, int pixel) => new(t + ((long)n * Hw + pixel) * Radix * C, Radix * C);
-        public Span<float> Plane(float* t, int n, int channel) => new(t + ((long)n * Radix * C + channel) * Hw, Hw);
+        public float* Row(float* t, int n, int pixel) => t + ((long)n * Hw + pixel) * W;
+        public float* Plane(float* t, int n, int channel) => t + ((long)n * W + channel) * Hw;
         public long Gate(int n, int r, int c) => ((long)n * Radix + r) * C + c;
-        public ReadOnlySpan<float> Gates(float* a, int n, int r) => new(a + Gate(n, r, 0), C);
     }
 
     /// <summary>
-    /// Per-sample sums over pixels of rows of a given width, with the pixels of a sample cut into
-    /// parts when there are fewer samples than threads, each part summing into its own row.
+    /// Per-sample sums over pixels of rows of R*C, with the pixels of a sample cut into parts when
+    /// there are fewer samples than threads, each part summing into its own row.
     /// </summary>
     private sealed class PartialSums : IDisposable
     {
         private readonly Dims _d;
-        private readonly int _width, _parts;
+        private readonly int _parts;
         private readonly Tensor _sums;
 
-        public PartialSums(Dims d, int width)
+        public PartialSums(Dims d)
         {
             _d = d;
-            _width = width;
             _parts = Math.Clamp(ThreadSettings.Requested() / Math.Max(d.N, 1), 1, Math.Max(d.Hw, 1));
-            _sums = Tensor.EmptyUnscoped([d.N * _parts, width]);
+            _sums = Tensor.EmptyUnscoped([d.N * _parts, d.W]);
         }
 
         public int Tasks => _d.N * _parts;
         public int PixelsPerTask => (_d.Hw + _parts - 1) / _parts;
 
-        public Span<float> Of(int task) => new(_sums.Data + (long)task * _width, _width);
+        public float* Of(int task) => _sums.Data + (long)task * _d.W;
 
         public (int n, int begin, int end) Range(int task)
         {
@@ -225,10 +323,10 @@ internal static unsafe class RadixKernels
         {
             for (int n = 0; n < _d.N; n++)
                 for (int p = 1; p < _parts; p++)
-                    TensorPrimitives.Add(Total(n), Of(n * _parts + p), Total(n));
+                    AddRow(Total(n), Of(n * _parts + p), _d.W, relu: false);
         }
 
-        public Span<float> Total(int n) => Of(n * _parts);
+        public float* Total(int n) => Of(n * _parts);
 
         public void Dispose() => _sums.Dispose();
     }
