@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace ContextNets.Backend.Managed;
 
 /// <summary>
@@ -46,9 +48,7 @@ internal static class RadixGateKernels
             for (int a = 0; a < g.A; a++)
             {
                 int k = a / g.Ag;
-                double s = p.B1?[a] ?? 0;
-                for (int j = 0; j < g.Cg; j++) s += p.W1[a * g.Cg + j] * gap[n * g.C + k * g.Cg + j];
-                h1[n * g.A + a] = s;
+                h1[n * g.A + a] = (p.B1?[a] ?? 0) + Dot(p.W1.AsSpan(a * g.Cg, g.Cg), gap.AsSpan(n * g.C + k * g.Cg, g.Cg));
             }
 
         var mean = new double[g.A];
@@ -82,9 +82,7 @@ internal static class RadixGateKernels
             for (int o = 0; o < g.RC; o++)
             {
                 int k = o / (g.RC / g.K);
-                double s = p.B2?[o] ?? 0;
-                for (int i = 0; i < g.Ag; i++) s += p.W2[o * g.Ag + i] * hidden[n * g.A + k * g.Ag + i];
-                logits[o] = s;
+                logits[o] = (p.B2?[o] ?? 0) + Dot(p.W2.AsSpan(o * g.Ag, g.Ag), hidden.AsSpan(n * g.A + k * g.Ag, g.Ag));
             }
             for (int k = 0; k < g.K; k++)
                 for (int j = 0; j < g.Cg; j++)
@@ -139,12 +137,8 @@ internal static class RadixGateKernels
             {
                 double d = dl[n * g.RC + o];
                 db2[o] += d;
-                for (int i = 0; i < g.Ag; i++)
-                {
-                    int h = n * g.A + k * g.Ag + i;
-                    dw2[o * g.Ag + i] += d * s.Hidden[h];
-                    dHidden[h] += p.W2[o * g.Ag + i] * d;
-                }
+                Axpy(d, s.Hidden.AsSpan(n * g.A + k * g.Ag, g.Ag), dw2.AsSpan(o * g.Ag, g.Ag));
+                Axpy(d, p.W2.AsSpan(o * g.Ag, g.Ag), dHidden.AsSpan(n * g.A + k * g.Ag, g.Ag));
             }
         }
 
@@ -178,15 +172,33 @@ internal static class RadixGateKernels
             {
                 double d = dh1[n * g.A + a];
                 db1[a] += d;
-                for (int j = 0; j < g.Cg; j++)
-                {
-                    int c = n * g.C + k * g.Cg + j;
-                    dw1[a * g.Cg + j] += d * s.Gap[c];
-                    dGap[c] += p.W1[a * g.Cg + j] * d;
-                }
+                Axpy(d, s.Gap.AsSpan(n * g.C + k * g.Cg, g.Cg), dw1.AsSpan(a * g.Cg, g.Cg));
+                Axpy(d, p.W1.AsSpan(a * g.Cg, g.Cg), dGap.AsSpan(n * g.C + k * g.Cg, g.Cg));
             }
         }
         return new Grads(dGap, dw1, db1, dGamma, dBeta, dw2, db2);
+    }
+
+    // Short rows (a group's channels): written out on Vector512, which beats a library call per row.
+    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        var acc = Vector512<double>.Zero;
+        int i = 0;
+        for (; i <= x.Length - Vector512<double>.Count; i += Vector512<double>.Count)
+            acc = Vector512.FusedMultiplyAdd(Vector512.Create(x.Slice(i, Vector512<double>.Count)), Vector512.Create(y.Slice(i, Vector512<double>.Count)), acc);
+        double s = Vector512.Sum(acc);
+        for (; i < x.Length; i++) s += x[i] * y[i];
+        return s;
+    }
+
+    /// <summary>y += alpha * x.</summary>
+    private static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        var a = Vector512.Create(alpha);
+        int i = 0;
+        for (; i <= x.Length - Vector512<double>.Count; i += Vector512<double>.Count)
+            Vector512.FusedMultiplyAdd(a, Vector512.Create(x.Slice(i, Vector512<double>.Count)), Vector512.Create(y.Slice(i, Vector512<double>.Count))).CopyTo(y.Slice(i));
+        for (; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
     /// <summary>fc2's output channel of group k, split r, channel j of the group.</summary>
