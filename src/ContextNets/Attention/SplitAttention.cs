@@ -17,7 +17,7 @@ public sealed class SplitAttention : Module, IAttentionSource
 
     /// <param name="inChannels">input channels</param>
     /// <param name="outChannels">output channels C (default: inChannels)</param>
-    /// <param name="kernelSize">the grouped conv's kernel, padded to keep the size</param>
+    /// <param name="kernelSize">the grouped conv's kernel, padded by kernelSize / 2 (which keeps the size when it is odd)</param>
     /// <param name="stride">the grouped conv's stride</param>
     /// <param name="groups">the cardinality K: the conv has K*R groups, fc1 and fc2 K</param>
     /// <param name="radix">the number of splits R; 1 gives a sigmoid gate</param>
@@ -30,7 +30,7 @@ public sealed class SplitAttention : Module, IAttentionSource
         if (radix < 1) throw new ArgumentException($"SplitAttention: radix must be at least 1, got {radix}.");
         if (groups < 1) throw new ArgumentException($"SplitAttention: groups (cardinality) must be at least 1, got {groups}.");
         if (inChannels < 1 || cout < 1) throw new ArgumentException($"SplitAttention: channels must be positive, got {inChannels} in and {cout} out.");
-        if (kernelSize < 1 || kernelSize % 2 == 0) throw new ArgumentException($"SplitAttention: the kernel size must be odd and positive, got {kernelSize}.");
+        if (kernelSize < 1) throw new ArgumentException($"SplitAttention: the kernel size must be positive, got {kernelSize}.");
         if (stride < 1) throw new ArgumentException($"SplitAttention: stride must be at least 1, got {stride}.");
         if (!(rdRatio > 0)) throw new ArgumentException($"SplitAttention: rd_ratio must be positive, got {rdRatio}.");
         int attn = ChannelRounding.MakeDivisible(inChannels * radix * rdRatio, rdDivisor, minValue: 32);

@@ -13,7 +13,7 @@ public class SelectiveKernelVectorTests
     public void SelectiveKernelMatchesPyTorch(string name) => BlockVectorTests.Verify(LocalVectors.File(name), name);
 }
 
-/// <summary>Split-attention vectors beyond the shared ones (tests/python/splat_cases.py): cardinality, stride, 5x5, radix 4, radix 1 with groups.</summary>
+/// <summary>Split-attention vectors beyond the shared ones (tests/python/splat_cases.py): cardinality, stride, 5x5, radix 4, radix 1 with groups, an even kernel.</summary>
 public class SplitAttentionVectorTests
 {
     public static TheoryData<string> Files() => LocalVectors.Named("splat");
@@ -22,7 +22,7 @@ public class SplitAttentionVectorTests
     public void TheExtraVectorsArePresent()
     {
         var names = LocalVectors.Names("splat");
-        foreach (var expected in new[] { "splat_g2_s2", "splat_r4_k5", "splat_r1_g4" }) Assert.Contains(expected, names);
+        foreach (var expected in new[] { "splat_g2_s2", "splat_r4_k5", "splat_r1_g4", "splat_k2_cout" }) Assert.Contains(expected, names);
     }
 
     [Theory]

@@ -122,7 +122,7 @@ public class SplitAttentionTests
         Assert.Contains("radix must be at least 1", Assert.Throws<ArgumentException>(() => new SplitAttention(16, radix: 0)).Message);
         Assert.Contains("groups * radix = 3 * 2", Assert.Throws<ArgumentException>(() => new SplitAttention(16, groups: 3)).Message);
         Assert.Contains("groups = 4", Assert.Throws<ArgumentException>(() => new SplitAttention(16, outChannels: 6, groups: 4, radix: 1)).Message);
-        Assert.Contains("kernel size", Assert.Throws<ArgumentException>(() => new SplitAttention(16, kernelSize: 2)).Message);
+        Assert.Contains("kernel size", Assert.Throws<ArgumentException>(() => new SplitAttention(16, kernelSize: 0)).Message);
         Assert.Contains("'foo'", Assert.Throws<ArgumentException>(() => Blocks.FromConfig("splat", "{\"cin\": 16, \"foo\": 1}")).Message);
         Assert.Contains("'cin'", Assert.Throws<ArgumentException>(() => Blocks.FromConfig("splat", "{\"radix\": 2}")).Message);
     }
