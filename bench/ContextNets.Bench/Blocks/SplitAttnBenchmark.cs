@@ -11,20 +11,21 @@ namespace ContextNets.Bench.Blocks;
 /// Split attention (radix 2, 128 channels, 8x128x28x28: bench_blocks.py's splat_c3) in training mode,
 /// forward (no graph) and forward+backward, against PyTorch in the same run, two ways:
 /// <list type="bullet">
-/// <item>interleaved rounds: ours, then PyTorch's same block (shared/reference/blocks.py SplitAttn, timed as
-/// bench_blocks.py times it) in a Python process kept open, and again, so that both see the same load;</item>
+/// <item>interleaved rounds: a few runs of ours and a few of PyTorch's same block (shared/reference/blocks.py SplitAttn,
+/// called as bench_blocks.py calls it, in a Python process kept open), alternating, so that both see the same load;</item>
 /// <item>shared/reference/bench_blocks.py itself, run once, for its splat_c3 line.</item>
 /// </list>
 /// Ours is timed on a channels-last input (what the previous layer hands it in our engine) and on an NCHW one.
-/// Prints medians and ratios (PyTorch / ours: above 1 is faster) and the JSON.
-/// Options: --threads N (2), --rounds N (5), --reps N (7), --python PATH (/usr/bin/python3),
+/// Prints medians, minimums and their ratios (PyTorch / ours: above 1 is ours faster), bench_blocks.py's own
+/// medians (taken at another moment, so not divided into ours), and the JSON.
+/// Options: --threads N (2), --rounds N (20), --reps N (3), --python PATH (/usr/bin/python3),
 /// --reference-dir DIR (shared/reference, found above the working directory), --no-torch, --no-script.
 /// </summary>
 public static class SplitAttnBenchmark
 {
     private const int Batch = 8, Channels = 128, Size = 28, Radix = 2;
 
-    // PyTorch's side of the interleaved rounds: the reference block, timed as bench_blocks.py times it, on request.
+    // PyTorch's side of the interleaved rounds: the reference block, called as bench_blocks.py calls it, timed on request.
     private const string TorchServer = """
         import json, sys, time, torch
         sys.path.insert(0, sys.argv[1])
@@ -38,10 +39,11 @@ public static class SplitAttnBenchmark
         def fwd_bwd():
             y = m(x)
             y.sum().backward()
+        for f in (fwd, fwd, fwd_bwd, fwd_bwd):
+            f()
         for line in sys.stdin:
             what, reps = line.split()
             f = fwd if what == "fwd" else fwd_bwd
-            f(); f()
             times = []
             for _ in range(int(reps)):
                 t = time.perf_counter(); f(); times.append((time.perf_counter() - t) * 1000)
@@ -64,36 +66,57 @@ public static class SplitAttnBenchmark
         using var inputs = new Inputs();
         var ours = new SortedDictionary<string, List<double>>();
         var torch = new SortedDictionary<string, List<double>>();
+        var paired = new SortedDictionary<string, List<double>>();
+        foreach (var format in new[] { MemoryFormat.ChannelsLast, MemoryFormat.Contiguous })
+        {
+            Forward(block, inputs.Get(format));
+            ForwardBackward(block, inputs.Get(format));
+        }
         using (var server = referenceDir is null || o.NoTorch ? null : TorchProcess.Start(o.Python, referenceDir, o.Threads))
         {
+            // Fine-grained alternation, so that both sides see the same load; PyTorch goes first every other round.
             for (int round = 0; round < o.Rounds; round++)
             {
-                foreach (var format in new[] { MemoryFormat.ChannelsLast, MemoryFormat.Contiguous })
+                foreach (var (what, torchKey) in new[] { ("fwd", "fwd_ms"), ("fwd_bwd", "fwd_bwd_ms") })
                 {
-                    string tag = format == MemoryFormat.ChannelsLast ? "nhwc" : "nchw";
-                    Add(ours, $"fwd_ms_{tag}", Time(o.Reps, () => Forward(block, inputs.Get(format))));
-                    Add(ours, $"fwd_bwd_ms_{tag}", Time(o.Reps, () => ForwardBackward(block, inputs.Get(format))));
+                    List<double>? theirs = null;
+                    if (server is not null && round % 2 == 1) theirs = server.Time(what, o.Reps);
+                    var mine = new Dictionary<string, List<double>>();
+                    foreach (var format in new[] { MemoryFormat.ChannelsLast, MemoryFormat.Contiguous })
+                    {
+                        string key = $"{torchKey}_{(format == MemoryFormat.ChannelsLast ? "nhwc" : "nchw")}";
+                        var x = inputs.Get(format);
+                        mine[key] = Time(o.Reps, what == "fwd" ? () => Forward(block, x) : () => ForwardBackward(block, x));
+                        Add(ours, key, mine[key]);
+                    }
+                    if (server is not null && round % 2 == 0) theirs = server.Time(what, o.Reps);
+                    if (theirs is null) continue;
+                    Add(torch, torchKey, theirs);
+                    foreach (var (key, samples) in mine) Add(paired, key, [Median(theirs) / Median(samples)]);
                 }
-                if (server is null) continue;
-                Add(torch, "fwd_ms", server.Time("fwd", o.Reps));
-                Add(torch, "fwd_bwd_ms", server.Time("fwd_bwd", o.Reps));
                 Console.Error.Write('.');
             }
         }
         Console.Error.WriteLine();
         JsonNode? script = referenceDir is null || o.NoTorch || o.NoScript ? null : RunScript(o, referenceDir);
 
-        Console.WriteLine($"{"",-20}{"ours ms",9}{"PyTorch ms",12}{"ratio",7}{"script ms",11}{"ratio",7}");
+        // On a shared machine every time follows the load. The paired ratio (PyTorch / ours within one round, then the
+        // median over rounds) cancels slow changes of load; the medians and minimums are shown beside it.
+        Console.WriteLine($"{"",-20}{"ours med",9}{"min",8}{"PyTorch med",12}{"min",8}{"ratio paired",13}{"med",6}{"min",6}{"script",8}");
         var ratios = new JsonObject();
         foreach (var (key, samples) in ours)
         {
             string torchKey = key[..key.LastIndexOf('_')];
-            double mine = Median(samples);
-            double? theirs = torch.TryGetValue(torchKey, out var t) ? Median(t) : null;
+            double mine = Median(samples), mineMin = samples.Min();
+            var theirs = torch.TryGetValue(torchKey, out var t) ? t : null;
+            double? pairedRatio = paired.TryGetValue(key, out var pr) ? Median(pr) : null;
             double? anchor = script?[torchKey]?.GetValue<double>();
-            Console.WriteLine($"{key,-20}{mine,9:F2}{Cell(theirs),12}{Cell(theirs / mine),7}{Cell(anchor),11}{Cell(anchor / mine),7}");
-            if (theirs is { } r) ratios[key] = Math.Round(r / mine, 3);
-            if (anchor is { } s) ratios[key + "_vs_script"] = Math.Round(s / mine, 3);
+            Console.WriteLine($"{key,-20}{mine,9:F2}{mineMin,8:F2}{Cell(theirs is null ? null : Median(theirs)),12}{Cell(theirs?.Min()),8}" +
+                $"{Cell(pairedRatio),13}{Cell(theirs is null ? null : Median(theirs) / mine),6}{Cell(theirs?.Min() / mineMin),6}{Cell(anchor),8}");
+            if (theirs is null) continue;
+            ratios[key + "_paired"] = Math.Round(pairedRatio!.Value, 3);
+            ratios[key + "_median"] = Math.Round(Median(theirs) / mine, 3);
+            ratios[key + "_min"] = Math.Round(theirs.Min() / mineMin, 3);
         }
         var result = new JsonObject
         {
@@ -149,8 +172,6 @@ public static class SplitAttnBenchmark
 
     private static List<double> Time(int reps, Action run)
     {
-        run();
-        run();
         var samples = new List<double>();
         for (int i = 0; i < reps; i++)
         {
@@ -245,7 +266,7 @@ public static class SplitAttnBenchmark
     {
         public static Options Parse(string[] args)
         {
-            var o = new Options(2, 5, 7, "/usr/bin/python3", null, false, false);
+            var o = new Options(2, 20, 3, "/usr/bin/python3", null, false, false);
             for (int i = 0; i < args.Length; i++)
             {
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
