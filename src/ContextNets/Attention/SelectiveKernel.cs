@@ -35,8 +35,8 @@ public sealed class SelectiveKernel : Module, IAttentionSource
         var kernels = kernelSizes ?? [3, 5];
         if (kernels.Length == 1) kernels = [kernels[0], kernels[0]];
         if (inChannels < 1 || cout < 1) throw new ArgumentException($"SelectiveKernel: channels must be positive, got {inChannels} in and {cout} out.");
-        if (kernels.Any(k => k < 3 || k % 2 == 0))
-            throw new ArgumentException($"SelectiveKernel: kernel sizes must be odd and at least 3, got {Shape.Format(kernels)}.");
+        if (kernels.Length == 0 || kernels.Any(k => k < 3 || k % 2 == 0))
+            throw new ArgumentException($"SelectiveKernel: kernel sizes (one per path, at least one) must be odd and at least 3, got {Shape.Format(kernels)}.");
         if (stride < 1 || dilation < 1 || groups < 1)
             throw new ArgumentException($"SelectiveKernel: stride {stride}, dilation {dilation} and groups {groups} must be at least 1.");
         int paths = kernels.Length;

@@ -134,6 +134,7 @@ public class SplitAttentionTests
         using var scope = Tensor.Scope();
         Assert.Contains("[2, 8, 5, 5]", Assert.Throws<ArgumentException>(() => block.Forward(Tensor.Zeros([2, 8, 5, 5]))).Message);
         Assert.Contains("[3, 4]", Assert.Throws<ArgumentException>(() => new SelectiveKernel(16, kernelSizes: [3, 4])).Message);
+        Assert.Contains("[]", Assert.Throws<ArgumentException>(() => new SelectiveKernel(16, kernelSizes: [])).Message);
         Assert.Contains("15 input channels", Assert.Throws<ArgumentException>(() => new SelectiveKernel(15)).Message);
         Assert.Contains("groups = 3", Assert.Throws<ArgumentException>(() => new SelectiveKernel(16, 24, groups: 3)).Message);
         Assert.Contains("'paths'", Assert.Throws<ArgumentException>(() => Blocks.FromConfig("sk", "{\"in_channels\": 16, \"paths\": 3}")).Message);
