@@ -34,6 +34,10 @@ public sealed class BlockConfig
     public bool Bool(string key, bool? fallback = null) => Read(key, fallback, v => v.GetBoolean());
     public string String(string key, string? fallback = null) => Read(key, fallback, v => v.GetString()!);
 
+    /// <summary>A list of integers; a single number stands for a list of one.</summary>
+    public int[] IntList(string key, int[]? fallback = null) =>
+        Read(key, fallback, v => v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(e => e.GetInt32()).ToArray() : [v.GetInt32()]);
+
     /// <summary>A value that may be JSON null or absent.</summary>
     public int? OptionalInt(string key)
     {

@@ -11,6 +11,8 @@ public static class Blocks
             "gc" => GlobalContext.FromConfig(config),
             "snl" => SimplifiedNonLocal.FromConfig(config),
             "se" => SqueezeExcite.FromConfig(config),
+            "splat" => SplitAttention.FromConfig(config),
+            "sk" => SelectiveKernel.FromConfig(config),
             _ => throw new ArgumentException($"Unknown block kind '{block}'; ContextNets knows: gc, snl, se, nl, splat, sk."),
         };
         try

@@ -25,9 +25,12 @@ public class BlockVectorTests
 
     [Theory]
     [MemberData(nameof(Files))]
-    public void BlockMatchesPyTorch(string name)
+    public void BlockMatchesPyTorch(string name) => Verify(TestData.Block(name), name);
+
+    /// <summary>Runs one vector file through its block and compares everything it holds.</summary>
+    internal static void Verify(string path, string name)
     {
-        var file = SafetensorsFile.Read(TestData.Block(name));
+        var file = SafetensorsFile.Read(path);
         string mode = file.Metadata["mode"];
         Assert.True(mode is "train" or "eval", $"{name}: unknown mode '{mode}'");
         using var block = Blocks.FromConfig(file.Metadata["block"], file.Metadata["config"]);

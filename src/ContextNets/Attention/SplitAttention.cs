@@ -1,0 +1,83 @@
+using ContextNets.NN;
+
+namespace ContextNets.Attention;
+
+/// <summary>
+/// ResNeSt split-attention convolution (timm's SplitAttn, radix-major layout):
+/// U = ReLU(BN(grouped conv)) with R*C channels, gap = mean over pixels of the
+/// sum of the R splits, a = rSoftMax(fc2(ReLU(BN(fc1(gap))))) over the radix axis
+/// (a sigmoid when R = 1), and out = sum over r of a_r * U_r.
+/// Parameters: `conv`, `bn0`, `fc1`, `bn1`, `fc2`. The captured attention is the gate a [N, R, C].
+/// </summary>
+public sealed class SplitAttention : Module, IAttentionSource
+{
+    private readonly Conv2d _conv, _fc1, _fc2;
+    private readonly BatchNorm2d _bn0, _bn1;
+    private readonly CapturedGate _captured = new();
+
+    /// <param name="inChannels">input channels</param>
+    /// <param name="outChannels">output channels C (default: inChannels)</param>
+    /// <param name="kernelSize">the grouped conv's kernel, padded by kernelSize / 2 (which keeps the size when it is odd)</param>
+    /// <param name="stride">the grouped conv's stride</param>
+    /// <param name="groups">the cardinality K: the conv has K*R groups, fc1 and fc2 K</param>
+    /// <param name="radix">the number of splits R; 1 gives a sigmoid gate</param>
+    /// <param name="rdRatio">inner width = make_divisible(inChannels * R * rdRatio, rdDivisor), at least 32</param>
+    /// <param name="rdDivisor">the multiple the inner width is rounded to</param>
+    public SplitAttention(int inChannels, int? outChannels = null, int kernelSize = 3, int stride = 1, int groups = 1, int radix = 2,
+        double rdRatio = 0.25, int rdDivisor = 8)
+    {
+        int cout = outChannels ?? inChannels;
+        if (radix < 1) throw new ArgumentException($"SplitAttention: radix must be at least 1, got {radix}.");
+        if (groups < 1) throw new ArgumentException($"SplitAttention: groups (cardinality) must be at least 1, got {groups}.");
+        if (inChannels < 1 || cout < 1) throw new ArgumentException($"SplitAttention: channels must be positive, got {inChannels} in and {cout} out.");
+        if (kernelSize < 1) throw new ArgumentException($"SplitAttention: the kernel size must be positive, got {kernelSize}.");
+        if (stride < 1) throw new ArgumentException($"SplitAttention: stride must be at least 1, got {stride}.");
+        if (!(rdRatio > 0)) throw new ArgumentException($"SplitAttention: rd_ratio must be positive, got {rdRatio}.");
+        int attn = ChannelRounding.MakeDivisible(inChannels * radix * rdRatio, rdDivisor, minValue: 32);
+        if (inChannels % (groups * radix) != 0)
+            throw new ArgumentException($"SplitAttention: {inChannels} input channels do not divide into groups * radix = {groups} * {radix} conv groups.");
+        if (cout % groups != 0 || attn % groups != 0)
+            throw new ArgumentException($"SplitAttention: {cout} output channels and the inner width {attn} must both divide by groups = {groups}.");
+        InChannels = inChannels;
+        OutChannels = cout;
+        Radix = radix;
+        Groups = groups;
+        AttnChannels = attn;
+        _conv = Register("conv", new Conv2d(inChannels, cout * radix, kernelSize, stride, kernelSize / 2, groups: groups * radix, bias: false));
+        _bn0 = Register("bn0", new BatchNorm2d(cout * radix));
+        _fc1 = Register("fc1", new Conv2d(cout, attn, 1, groups: groups));
+        _bn1 = Register("bn1", new BatchNorm2d(attn));
+        _fc2 = Register("fc2", new Conv2d(attn, cout * radix, 1, groups: groups));
+    }
+
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public int Radix { get; }
+    public int Groups { get; }
+    public int AttnChannels { get; }
+
+    public bool CaptureAttention { get; set; }
+    public Tensor? LastAttention => _captured.Value;
+
+    internal static SplitAttention FromConfig(BlockConfig c) => new(
+        c.Int("cin"), c.OptionalInt("cout"), c.Int("kernel_size", 3), c.Int("stride", 1), c.Int("groups", 1), c.Int("radix", 2),
+        c.Double("rd_ratio", 0.25), c.Int("rd_divisor", 8));
+
+    public override Tensor Forward(Tensor x)
+    {
+        if (x.Rank != 4 || x.Shape[1] != InChannels)
+            throw new ArgumentException($"SplitAttention expects [N, {InChannels}, H, W], got {x.Shape}.");
+        var parameters = new RadixGateParameters(_fc1.Weight, _fc1.Bias, _bn1.Weight, _bn1.Bias, _bn1.RunningMean, _bn1.RunningVar, _fc2.Weight, _fc2.Bias);
+        // The ReLU after bn0 is applied inside the fused attention, which never stores the activated map.
+        var y = F.RadixAttention(_bn0.Forward(_conv.Forward(x)), parameters, Radix, Groups, Training, out var gate, _bn1.Momentum, _bn1.Eps);
+        using (gate)
+            if (CaptureAttention) _captured.Keep(gate);
+        return y;
+    }
+
+    public override void Dispose()
+    {
+        _captured.Dispose();
+        base.Dispose();
+    }
+}
