@@ -34,9 +34,7 @@ public sealed class ResNet : Module
             {
                 int stride = s > 0 && b == 0 ? 2 : 1;
                 var site = new BlockSite(s + 1, b, depth, planes * config.Expansion);
-                stage.Add(config.Block == BlockType.Bottleneck
-                    ? new Bottleneck(inplanes, planes, stride, config, site)
-                    : new BasicBlock(inplanes, planes, stride, config, site));
+                stage.Add(Block(config, inplanes, planes, stride, site));
                 inplanes = planes * config.Expansion;
             }
             _stages[s] = Register($"layer{s + 1}", stage);
@@ -68,6 +66,14 @@ public sealed class ResNet : Module
     /// <summary>Global average pool and the classifier: [N, C, H, W] to [N, NumClasses].</summary>
     public Tensor ForwardHead(Tensor features) =>
         _fc.Forward(F.Reshape(F.GlobalAvgPool2d(features), features.Shape[0], features.Shape[1]));
+
+    private static ResidualBlock Block(ResNetConfig c, int inplanes, int planes, int stride, BlockSite site) => c.Block switch
+    {
+        BlockType.Bottleneck => new Bottleneck(inplanes, planes, stride, c, site),
+        BlockType.SelectiveKernelBasic => new SelectiveKernelBasic(inplanes, planes, stride, c, site),
+        BlockType.SelectiveKernelBottleneck => new SelectiveKernelBottleneck(inplanes, planes, stride, c, site),
+        _ => new BasicBlock(inplanes, planes, stride, c, site),
+    };
 
     private static int StemChannels(ResNetConfig c) => c.Stem is StemType.Deep or StemType.DeepTiered ? 2 * c.StemWidth : c.StemWidth;
 

@@ -7,6 +7,12 @@ public enum BlockType
 
     /// <summary>1x1, 3x3 (with the stride, torchvision v1.5), 1x1; expansion 4.</summary>
     Bottleneck,
+
+    /// <summary>timm's SelectiveKernelBasic: the middle-conv factory's module as conv1, then a 3x3 ConvNormAct; expansion 1.</summary>
+    SelectiveKernelBasic,
+
+    /// <summary>timm's SelectiveKernelBottleneck: 1x1 ConvNormAct, the middle-conv factory's module, 1x1 ConvNormAct; expansion 4.</summary>
+    SelectiveKernelBottleneck,
 }
 
 public enum StemType
@@ -58,7 +64,10 @@ public sealed record ResNetConfig
     /// <summary>Zero the last BN gamma of each residual branch so that every block starts as the identity (timm's default; torchvision's zero_init_residual is false).</summary>
     public bool ZeroInitLast { get; init; } = true;
 
-    /// <summary>A replacement for the bottleneck's 3x3 conv (ResNeSt's split-attention); null for a plain conv with BN and ReLU.</summary>
+    /// <summary>
+    /// A replacement for the block's 3x3 conv: ResNeSt's split-attention as a bottleneck's conv2 (null there means a
+    /// plain conv with BN and ReLU); the selective-kernel conv of the SK blocks (conv1 of a basic, conv2 of a bottleneck), which they require.
+    /// </summary>
     public MiddleConv? MiddleConv { get; init; }
 
     /// <summary>ResNeSt avd: in strided blocks a 3x3 stride-s average pool (padding 1) takes the stride instead of the middle conv.</summary>
@@ -85,7 +94,7 @@ public sealed record ResNetConfig
     /// </summary>
     public BlockHook? AfterBlock { get; init; }
 
-    public int Expansion => Block == BlockType.Bottleneck ? 4 : 1;
+    public int Expansion => Block is BlockType.Bottleneck or BlockType.SelectiveKernelBottleneck ? 4 : 1;
 
     /// <summary>Channels of the last stage's output, the features the classifier sees.</summary>
     public int FeatureChannels => Channels[^1] * Expansion;
@@ -101,10 +110,14 @@ public sealed record ResNetConfig
             throw new ArgumentException($"{Where()}: classes {NumClasses}, input channels {InChannels}, stem width {StemWidth}, cardinality {Cardinality} and base width {BaseWidth} must be positive.");
         if (Stem == StemType.DeepTiered && StemWidth < 4)
             throw new ArgumentException($"{Where()}: the tiered stem needs a stem width of at least 4, got {StemWidth}.");
-        if (Block == BlockType.Basic && (Cardinality != 1 || BaseWidth != 64))
+        if (Expansion == 1 && (Cardinality != 1 || BaseWidth != 64))
             throw new ArgumentException($"{Where()}: basic blocks support neither cardinality ({Cardinality}) nor base width ({BaseWidth}), as in timm and torchvision.");
-        if (Block == BlockType.Basic && (MiddleConv is not null || Avd))
-            throw new ArgumentException($"{Where()}: a middle-conv replacement and avd are bottleneck options.");
+        if (Block == BlockType.Basic && MiddleConv is not null)
+            throw new ArgumentException($"{Where()}: a middle-conv replacement needs bottleneck or selective-kernel blocks.");
+        if (Block is BlockType.SelectiveKernelBasic or BlockType.SelectiveKernelBottleneck && MiddleConv is null)
+            throw new ArgumentException($"{Where()}: selective-kernel blocks need the selective-kernel conv as the middle-conv factory.");
+        if (Avd && Block != BlockType.Bottleneck)
+            throw new ArgumentException($"{Where()}: avd is an option of the (ResNeSt) bottleneck.");
         if (AvdFirst && !Avd)
             throw new ArgumentException($"{Where()}: avd_first needs avd.");
     }

@@ -36,6 +36,19 @@ public static class ResNets
         };
 
     /// <summary>
+    /// timm's skresnet18 / skresnet34 (by <paramref name="layers"/> [2,2,2,2] / [3,4,6,3]): SelectiveKernelBasic blocks
+    /// with <paramref name="selectiveKernel"/> as conv1 (timm: SelectiveKernel(in, out, stride, rd_ratio 1/8,
+    /// rd_divisor 16, split_input), keys paths.{0,1}.{conv,bn}, attn.{fc_reduce,bn,fc_select}); timm builds these
+    /// without zero_init_last.
+    /// </summary>
+    public static ResNetConfig SkResNet(IReadOnlyList<int> layers, MiddleConvFactory selectiveKernel, int numClasses = 1000, int inChannels = 3) =>
+        Plain(BlockType.SelectiveKernelBasic, layers, numClasses, inChannels) with
+        {
+            MiddleConv = new MiddleConv(selectiveKernel, IncludesNormAct: true),
+            ZeroInitLast = false,
+        };
+
+    /// <summary>
     /// A CIFAR ResNet of depth 6n + 2 (20, 32, 56, 110: He et al. 2016, section 4.2): a 3x3 stem of 16 channels,
     /// three stages of n basic blocks at 16, 32 and 64 channels, global pool, fc. The shortcuts that change shape
     /// are 1x1 conv + BN (the paper's option B), so the keys are those of the ImageNet ResNets. The stem keeps the

@@ -29,6 +29,15 @@ public class ResNetParameterCountTests
         Assert.Equal(millions, Math.Round(model.ParameterCount / 1e6, 2));
     }
 
+    [Theory]
+    [InlineData(new[] { 2, 2, 2, 2 }, 11.96)]
+    [InlineData(new[] { 3, 4, 6, 3 }, 22.28)]
+    public void SkResNetHasTimmsCount(int[] layers, double millions)
+    {
+        using var model = new ResNet(ResNets.SkResNet(layers, StandInSelectiveKernel.Create));
+        Assert.Equal(millions, Math.Round(model.ParameterCount / 1e6, 2));
+    }
+
     // Option B shortcuts (1x1 conv + BN) add 2,752 parameters to the 269,722 of the paper's option A ResNet-20.
     [Theory]
     [InlineData(20, 3, 272_474)]

@@ -57,6 +57,30 @@ public class ResNetStructureTests
     }
 
     [Fact]
+    public void SelectiveKernelBlocksUseTimmKeys()
+    {
+        using var basic = new ResNet(ResNets.SkResNet([2, 2, 2, 2], StandInSelectiveKernel.Create));
+        var keys = basic.StateDict().Keys.ToHashSet();
+        foreach (var k in new[] { "layer1.0.conv1.paths.1.0.weight", "layer2.0.conv1.attn.0.weight", "layer2.0.conv2.conv.weight", "layer2.0.conv2.bn.running_var",
+                                  "layer2.0.downsample.0.weight", "layer2.0.downsample.1.weight" })
+            Assert.Contains(k, keys);
+        Assert.DoesNotContain(keys, k => k.Contains(".bn1.", StringComparison.Ordinal) || k.Contains(".bn2.", StringComparison.Ordinal));
+        Assert.All(basic.StateDict()["layer1.0.conv2.bn.weight"].ToArray(), v => Assert.Equal(1f, v));
+
+        using var bottleneck = new ResNet(ResNets.ResNet50() with { Block = BlockType.SelectiveKernelBottleneck, MiddleConv = new MiddleConv(StandInSelectiveKernel.Create) });
+        var sd = bottleneck.StateDict();
+        Assert.Equal([64, 64, 1, 1], sd["layer1.0.conv1.conv.weight"].Shape.Dims.ToArray());
+        Assert.Equal([64, 32, 3, 3], sd["layer1.0.conv2.paths.0.0.weight"].Shape.Dims.ToArray());
+        Assert.All(sd["layer1.0.conv3.bn.weight"].ToArray(), v => Assert.Equal(0f, v));
+        bottleneck.Eval();
+        basic.Eval();
+        using var scope = Tensor.Scope();
+        using var noGrad = ContextNets.Autograd.GradMode.NoGrad();
+        Assert.Equal(new Shape(1, 1000), bottleneck.Forward(Tensor.Randn([1, 3, 32, 32], 1)).Shape);
+        Assert.Equal(new Shape(1, 1000), basic.Forward(Tensor.Randn([1, 3, 32, 32], 1)).Shape);
+    }
+
+    [Fact]
     public void ResNeXtGroupsTheMiddleConv()
     {
         using var model = new ResNet(ResNets.ResNeXt50_32x4d());
@@ -169,6 +193,8 @@ public class ResNetStructureTests
         Assert.Throws<ArgumentException>(() => new ResNet(ResNets.ResNet18() with { Cardinality = 32 }));
         Assert.Throws<ArgumentException>(() => new ResNet(ResNets.ResNet50() with { Layers = [3, 4, 6] }));
         Assert.Throws<ArgumentException>(() => new ResNet(ResNets.ResNet50() with { AvdFirst = true }));
+        Assert.Throws<ArgumentException>(() => new ResNet(ResNets.ResNet18() with { Block = BlockType.SelectiveKernelBasic }));
+        Assert.Throws<ArgumentException>(() => new ResNet(ResNets.ResNet18() with { Avd = true }));
         Assert.Throws<ArgumentException>(() => ResNets.Cifar(21));
         Assert.Throws<ArgumentException>(() => Placement.OnStages(c => new Marker(c), 0));
         var ex = Assert.Throws<ArgumentException>(() => new ResNet(ResNets.ResNet50() with { Layers = [3, 4, 1, 3], AfterBlock = Placement.BeforeLastBlock(3, c => new Marker(c)) }));
