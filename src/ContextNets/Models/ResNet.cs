@@ -24,7 +24,7 @@ public sealed class ResNet : Module
         int inplanes = StemChannels(config);
         _conv1 = Register("conv1", Stem(config, inplanes));
         _bn1 = Register("bn1", ConvInit.Norm(inplanes));
-        if (config.Stem != StemType.Cifar) _maxpool = Register("maxpool", new MaxPool2d(3, 2, 1));
+        if (config.Stem is not (StemType.Cifar or StemType.DeepTieredNoPool)) _maxpool = Register("maxpool", new MaxPool2d(3, 2, 1));
         _stages = new Sequential[config.Layers.Count];
         for (int s = 0; s < _stages.Length; s++)
         {
@@ -75,7 +75,7 @@ public sealed class ResNet : Module
         _ => new BasicBlock(inplanes, planes, stride, c, site),
     };
 
-    private static int StemChannels(ResNetConfig c) => c.Stem is StemType.Deep or StemType.DeepTiered ? 2 * c.StemWidth : c.StemWidth;
+    private static int StemChannels(ResNetConfig c) => c.Stem is StemType.Default or StemType.Cifar ? c.StemWidth : 2 * c.StemWidth;
 
     private static Module Stem(ResNetConfig c, int outChannels)
     {
@@ -86,11 +86,12 @@ public sealed class ResNet : Module
             case StemType.Cifar:
                 return ConvInit.Conv(c.InChannels, outChannels, 3);
             default:
-                int first = c.Stem == StemType.DeepTiered ? 3 * (c.StemWidth / 4) : c.StemWidth;
+                int first = c.Stem == StemType.Deep ? c.StemWidth : 3 * (c.StemWidth / 4);
+                int lastStride = c.Stem == StemType.DeepTieredNoPool ? 2 : 1;
                 return new Sequential(
                     ConvInit.Conv(c.InChannels, first, 3, 2), ConvInit.Norm(first), Lambda.Relu(),
                     ConvInit.Conv(first, c.StemWidth, 3), ConvInit.Norm(c.StemWidth), Lambda.Relu(),
-                    ConvInit.Conv(c.StemWidth, outChannels, 3));
+                    ConvInit.Conv(c.StemWidth, outChannels, 3, lastStride));
         }
     }
 }

@@ -26,6 +26,12 @@ public enum StemType
     /// <summary>timm 'deep_tiered' (the T variants): as Deep with widths 3 (StemWidth / 4), StemWidth, 2 StemWidth.</summary>
     DeepTiered,
 
+    /// <summary>
+    /// timm ByobNet's 'tiered' stem without a pool (gcresnet50t): the DeepTiered convs, BNs and widths, but strides
+    /// 2, 1, 2 in its three convs and no max pool.
+    /// </summary>
+    DeepTieredNoPool,
+
     /// <summary>CIFAR (He et al. 2016, section 4.2): one 3x3 stride-1 conv of StemWidth channels, BN, ReLU, no pooling.</summary>
     Cifar,
 }
@@ -108,7 +114,7 @@ public sealed record ResNetConfig
             throw new ArgumentException($"{Where()}: every stage needs at least one block and one channel.");
         if (NumClasses < 1 || InChannels < 1 || StemWidth < 1 || Cardinality < 1 || BaseWidth < 1)
             throw new ArgumentException($"{Where()}: classes {NumClasses}, input channels {InChannels}, stem width {StemWidth}, cardinality {Cardinality} and base width {BaseWidth} must be positive.");
-        if (Stem == StemType.DeepTiered && StemWidth < 4)
+        if (Stem is StemType.DeepTiered or StemType.DeepTieredNoPool && StemWidth < 4)
             throw new ArgumentException($"{Where()}: the tiered stem needs a stem width of at least 4, got {StemWidth}.");
         if (Expansion == 1 && (Cardinality != 1 || BaseWidth != 64))
             throw new ArgumentException($"{Where()}: basic blocks support neither cardinality ({Cardinality}) nor base width ({BaseWidth}), as in timm and torchvision.");

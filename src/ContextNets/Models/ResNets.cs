@@ -20,6 +20,17 @@ public static class ResNets
         ResNet50(numClasses, inChannels) with { Cardinality = 32, BaseWidth = 4 };
 
     /// <summary>
+    /// The backbone of timm's gcresnet50t, a ByobNet: ResNet-50 bottlenecks with plain 1x1 conv shortcuts after a tiered
+    /// stem (24, 32, 64) whose third conv takes the second stride, no max pool. gcresnet50t adds GlobalContext 'gca'
+    /// (fuse add, rd_ratio 1/8) as <see cref="ResNetConfig.AttentionAfterConv2"/>. The architecture is timm's; the keys
+    /// are ours and map one to one onto timm's: stem.conv{1,2,3}.{conv,bn} = conv1.{0,3,6} with conv1.{1,4} and bn1,
+    /// stages.S.B = layer(S+1).B with conv1_1x1, conv2_kxk, conv3_1x1 = conv1/bn1, conv2/bn2, conv3/bn3,
+    /// shortcut.{conv,bn} = downsample.{0,1}, attn = attn, head.fc = fc.
+    /// </summary>
+    public static ResNetConfig ResNet50TieredNoPool(int numClasses = 1000, int inChannels = 3) =>
+        ResNet50(numClasses, inChannels) with { Stem = StemType.DeepTieredNoPool, StemWidth = 32 };
+
+    /// <summary>
     /// timm's ResNeSt-D (resnest14d/26d/50d by <paramref name="layers"/> [1,1,1,1], [2,2,2,2], [3,4,6,3]): deep stem
     /// of width 32, avg-down, avd after the middle conv, and <paramref name="splitAttention"/> as the middle conv
     /// (timm: SplitAttn(in, out, kernel 3, stride, groups = cardinality, radix 2), keys conv, bn0, fc1, bn1, fc2).

@@ -29,6 +29,20 @@ public class ResNetParameterCountTests
         Assert.Equal(millions, Math.Round(model.ParameterCount / 1e6, 2));
     }
 
+    [Fact]
+    public void AttentionResNetsHaveThePublishedCounts()
+    {
+        // timm seresnet50: SE after bn3 everywhere, 28.09M.
+        using (var se = new ResNet(ResNets.ResNet50() with { AttentionAfterLastNorm = Placement.Everywhere(StandInAttention.SqueezeExcite) }))
+            Assert.Equal(28_088_024, se.ParameterCount);
+        // timm gcresnet50t: the ByobNet backbone with GC 'gca' (rd 1/8) after the 3x3 conv, 25.90M.
+        using (var gct = new ResNet(ResNets.ResNet50TieredNoPool() with { AttentionAfterConv2 = Placement.Everywhere(c => StandInAttention.GlobalContextAdd(c, 8)) }))
+            Assert.Equal(25.90, Math.Round(gct.ParameterCount / 1e6, 2));
+        // GCNet paper: GC (add, r 16) after bn3 in c3-c5, 28.08M.
+        using var gc = new ResNet(ResNets.ResNet50() with { AttentionAfterLastNorm = Placement.OnStages(c => StandInAttention.GlobalContextAdd(c, 16), 2, 3, 4) });
+        Assert.Equal(28.08, Math.Round(gc.ParameterCount / 1e6, 2));
+    }
+
     [Theory]
     [InlineData(new[] { 2, 2, 2, 2 }, 11.96)]
     [InlineData(new[] { 3, 4, 6, 3 }, 22.28)]

@@ -30,6 +30,19 @@ public class ResNetStructureTests
     }
 
     [Fact]
+    public void TieredStemWithoutPoolStridesItsThirdConv()
+    {
+        using var model = new ResNet(ResNets.ResNet50TieredNoPool(numClasses: 3) with { Layers = [1, 1, 1, 1] });
+        var names = model.NamedModules().ToDictionary(m => m.name, m => m.module);
+        Assert.False(names.ContainsKey("maxpool"));
+        Assert.Equal((2, 1, 2), (((Conv2d)names["conv1.0"]).Stride, ((Conv2d)names["conv1.3"]).Stride, ((Conv2d)names["conv1.6"]).Stride));
+        Assert.Equal([24, 32, 64], new[] { "conv1.0", "conv1.3", "conv1.6" }.Select(n => ((Conv2d)names[n]).OutChannels));
+        using var scope = Tensor.Scope();
+        using var noGrad = ContextNets.Autograd.GradMode.NoGrad();
+        Assert.Equal(new Shape(2, 2048, 2, 2), model.ForwardFeatures(Tensor.Randn([2, 3, 64, 64], 1)).Shape);
+    }
+
+    [Fact]
     public void ResNeStTakesTheMiddleConvAndPoolsWithoutKeys()
     {
         using var model = new ResNet(ResNets.ResNeStD([1, 1, 1, 1], StandInSplitAttention.Create));
