@@ -79,12 +79,15 @@ public abstract class Module : IDisposable
     public Dictionary<string, Tensor> StateDict() =>
         NamedParameters().Concat(NamedBuffers()).ToDictionary(p => p.name, p => p.tensor);
 
-    /// <summary>Copies values in by name. Strict loading fails on any missing or unexpected key; a shape mismatch always fails, naming both shapes.</summary>
+    /// <summary>
+    /// Copies values in by name. Strict loading fails on any missing or unexpected key; a shape mismatch always fails, naming both shapes.
+    /// PyTorch's BatchNorm counter `num_batches_tracked` is neither missing nor unexpected: no layer here uses it.
+    /// </summary>
     public LoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> source, bool strict = true)
     {
         var own = StateDict();
         var missing = own.Keys.Where(k => !source.ContainsKey(k)).ToList();
-        var unexpected = source.Keys.Where(k => !own.ContainsKey(k)).ToList();
+        var unexpected = source.Keys.Where(k => !own.ContainsKey(k) && !IsBatchCounter(k)).ToList();
         var report = new LoadReport(missing, unexpected);
         if (strict && !report.IsComplete) throw new InvalidDataException($"{GetType().Name}: the state dict does not match. {report}");
         foreach (var (key, target) in own)
@@ -116,6 +119,8 @@ public abstract class Module : IDisposable
         fill?.Invoke(t.Span);
         return t;
     }
+
+    private static bool IsBatchCounter(string key) => key == "num_batches_tracked" || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
 
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
 

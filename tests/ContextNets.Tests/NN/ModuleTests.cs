@@ -72,6 +72,22 @@ public class ModuleTests
     }
 
     [Fact]
+    public void BatchNormCountersFromPyTorchAreIgnored()
+    {
+        using var a = new Block();
+        using var b = new Block();
+        using var scope = Tensor.Scope();
+        var withCounter = a.StateDict().ToDictionary();
+        withCounter["bn.num_batches_tracked"] = Tensor.Zeros([]);
+        var report = b.LoadStateDict(withCounter);
+        Assert.True(report.IsComplete, report.ToString());
+
+        withCounter["bn.num_batches_tracked_extra"] = Tensor.Zeros([1]);
+        var ex = Assert.Throws<InvalidDataException>(() => b.LoadStateDict(withCounter));
+        Assert.Contains("bn.num_batches_tracked_extra", ex.Message);
+    }
+
+    [Fact]
     public void TrainEvalReachesEveryModuleAndTrainingStepsProduceGradients()
     {
         using var m = new Block();

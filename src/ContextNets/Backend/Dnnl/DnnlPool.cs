@@ -77,8 +77,8 @@ internal static unsafe class DnnlPool
 
     private static MemoryDesc Activation(Shape shape, MemoryFormat format) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, format));
 
-    // Padding is symmetric as in PyTorch: the output size (floor mode) then never reaches into the right padding
-    // beyond what PyTorch would, so the include-padding divisor is the full kernel area in both.
+    // Padding is symmetric as in PyTorch, except that ceil mode reaches further into the bottom and right: that extra
+    // padding goes to oneDNN as such, so excluded-padding averages and maxima see only the input, as in PyTorch.
     // oneDNN counts dilation from 0 (no gap), PyTorch from 1.
     private static void Spatial(in PoolGeometry g, long* buf)
     {
@@ -86,7 +86,7 @@ internal static unsafe class DnnlPool
         buf[2] = g.Kh; buf[3] = g.Kw;
         buf[4] = g.DilationH - 1; buf[5] = g.DilationW - 1;
         buf[6] = g.PadH; buf[7] = g.PadW;
-        buf[8] = g.PadH; buf[9] = g.PadW;
+        buf[8] = g.PadBottom; buf[9] = g.PadRight;
     }
 
     private static string Describe(string what, in PoolGeometry g) =>

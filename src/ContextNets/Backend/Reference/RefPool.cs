@@ -1,13 +1,22 @@
 namespace ContextNets.Backend.Reference;
 
-/// <summary>A pooling window: kernel, stride, padding and dilation per spatial axis, as PyTorch counts them.</summary>
-internal readonly record struct RefWindow(int Kh, int Kw, int Sh, int Sw, int Ph, int Pw, int Dh = 1, int Dw = 1)
+/// <summary>A pooling window: kernel, stride, padding and dilation per spatial axis, and the output rounding, as PyTorch counts them.</summary>
+internal readonly record struct RefWindow(int Kh, int Kw, int Sh, int Sw, int Ph, int Pw, int Dh = 1, int Dw = 1, bool Ceil = false)
 {
-    public int OutH(int h) => (h + 2 * Ph - Dh * (Kh - 1) - 1) / Sh + 1;
-    public int OutW(int w) => (w + 2 * Pw - Dw * (Kw - 1) - 1) / Sw + 1;
+    public int OutH(int h) => OutSize(h, Kh, Sh, Ph, Dh);
+    public int OutW(int w) => OutSize(w, Kw, Sw, Pw, Dw);
+
+    // Ceil mode keeps a last partial window only if it starts inside the input or its left padding.
+    private int OutSize(int size, int k, int s, int p, int d)
+    {
+        int last = size + 2 * p - d * (k - 1) - 1;
+        if (!Ceil) return last / s + 1;
+        int n = (int)Math.Ceiling(last / (double)s) + 1;
+        return (n - 1) * s >= size + p ? n - 1 : n;
+    }
 }
 
-/// <summary>Max, average and global average pooling with their backwards, as PyTorch defines them (floor mode).</summary>
+/// <summary>Max, average and global average pooling with their backwards, as PyTorch defines them (floor or ceil mode).</summary>
 internal static class RefPool
 {
     /// <summary>The maxima, and for each output the flat input index it came from (the first of equal maxima).</summary>

@@ -1,0 +1,97 @@
+using ContextNets.NN;
+
+namespace ContextNets.Models;
+
+/// <summary>
+/// The ResNet family (ResNet, ResNet-D, ResNeXt, ResNeSt, CIFAR ResNets, and attention variants through the
+/// hooks of <see cref="ResNetConfig"/>) with torchvision/timm state-dict keys: `conv1` (a conv, or for the deep
+/// stems a Sequential with convs at 0, 3, 6 and BNs at 1, 4), `bn1`, `layer1`..`layerN` (Sequentials of blocks),
+/// `fc`. Forward: stem, max pool (not for CIFAR), stages, global average pool, fc.
+/// </summary>
+public sealed class ResNet : Module
+{
+    private readonly Module _conv1;
+    private readonly BatchNorm2d _bn1;
+    private readonly MaxPool2d? _maxpool;
+    private readonly Sequential[] _stages;
+    private readonly Linear _fc;
+
+    public ResNet(ResNetConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        int inplanes = StemChannels(config);
+        _conv1 = Register("conv1", Stem(config, inplanes));
+        _bn1 = Register("bn1", ConvInit.Norm(inplanes));
+        if (config.Stem is not (StemType.Cifar or StemType.DeepTieredNoPool)) _maxpool = Register("maxpool", new MaxPool2d(3, 2, 1));
+        _stages = new Sequential[config.Layers.Count];
+        for (int s = 0; s < _stages.Length; s++)
+        {
+            int planes = config.Channels[s], depth = config.Layers[s];
+            var stage = new Sequential();
+            for (int b = 0; b < depth; b++)
+            {
+                int stride = s > 0 && b == 0 ? 2 : 1;
+                var site = new BlockSite(s + 1, b, depth, planes * config.Expansion);
+                stage.Add(Block(config, inplanes, planes, stride, site));
+                inplanes = planes * config.Expansion;
+            }
+            _stages[s] = Register($"layer{s + 1}", stage);
+        }
+        _fc = Register("fc", new Linear(config.FeatureChannels, config.NumClasses));
+    }
+
+    public ResNetConfig Config { get; }
+
+    /// <summary>The stages `layer1`..`layerN`, each a Sequential of residual blocks.</summary>
+    public IReadOnlyList<Sequential> Stages => _stages;
+
+    public Linear Classifier => _fc;
+
+    /// <summary>Images [N, InChannels, H, W] to logits [N, NumClasses].</summary>
+    public override Tensor Forward(Tensor x) => ForwardHead(ForwardFeatures(x));
+
+    /// <summary>The last stage's feature map [N, FeatureChannels, H/32, W/32] (H/4 for CIFAR).</summary>
+    public Tensor ForwardFeatures(Tensor x)
+    {
+        if (x.Rank != 4 || x.Shape[1] != Config.InChannels)
+            throw new ArgumentException($"ResNet expects images [N, {Config.InChannels}, H, W], got {x.Shape}.");
+        x = F.Relu(_bn1.Forward(_conv1.Forward(x)));
+        if (_maxpool is not null) x = _maxpool.Forward(x);
+        foreach (var stage in _stages) x = stage.Forward(x);
+        return x;
+    }
+
+    /// <summary>Global average pool and the classifier: [N, C, H, W] to [N, NumClasses].</summary>
+    public Tensor ForwardHead(Tensor features) =>
+        _fc.Forward(F.Reshape(F.GlobalAvgPool2d(features), features.Shape[0], features.Shape[1]));
+
+    private static ResidualBlock Block(ResNetConfig c, int inplanes, int planes, int stride, BlockSite site) => c.Block switch
+    {
+        BlockType.Bottleneck => new Bottleneck(inplanes, planes, stride, c, site),
+        BlockType.SelectiveKernelBasic => new SelectiveKernelBasic(inplanes, planes, stride, c, site),
+        BlockType.SelectiveKernelBottleneck => new SelectiveKernelBottleneck(inplanes, planes, stride, c, site),
+        _ => new BasicBlock(inplanes, planes, stride, c, site),
+    };
+
+    private static int StemChannels(ResNetConfig c) => c.Stem is StemType.Default or StemType.Cifar ? c.StemWidth : 2 * c.StemWidth;
+
+    private static Module Stem(ResNetConfig c, int outChannels)
+    {
+        switch (c.Stem)
+        {
+            case StemType.Default:
+                return ConvInit.Conv(c.InChannels, outChannels, 7, 2);
+            case StemType.Cifar:
+                return ConvInit.Conv(c.InChannels, outChannels, 3);
+            default:
+                int first = c.Stem == StemType.Deep ? c.StemWidth : 3 * (c.StemWidth / 4);
+                int lastStride = c.Stem == StemType.DeepTieredNoPool ? 2 : 1;
+                return new Sequential(
+                    ConvInit.Conv(c.InChannels, first, 3, 2), ConvInit.Norm(first), Lambda.Relu(),
+                    ConvInit.Conv(first, c.StemWidth, 3), ConvInit.Norm(c.StemWidth), Lambda.Relu(),
+                    ConvInit.Conv(c.StemWidth, outChannels, 3, lastStride));
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace ContextNets.Tests.Support;
+
+/// <summary>
+/// Reference networks made by tests/python/make_torchvision_case.py with Debian's PyTorch, generated on first
+/// use into a temporary directory that lives as long as the test class's fixture (one run), never committed.
+/// A machine without python3 and torch fails these tests with the packages to install.
+/// </summary>
+public sealed class TorchvisionCases : IDisposable
+{
+    private const string Python = "/usr/bin/python3";
+    private const string Packages = "python3-torch python3-torchvision";
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ctxnet-torchvision-" + Guid.NewGuid().ToString("N"));
+    private readonly ConcurrentDictionary<string, Lazy<(string weights, string io)>> _cases = new();
+
+    /// <summary>The checkpoint (torchvision keys) and the input/logits file for a model at one input size.</summary>
+    public (string weights, string io) Get(string model, int size) =>
+        _cases.GetOrAdd($"{model}@{size}", _ => new Lazy<(string, string)>(() => Generate(model, size))).Value;
+
+    private (string weights, string io) Generate(string model, int size)
+    {
+        if (!File.Exists(Python))
+            Assert.Fail($"The logits parity tests need {Python} with PyTorch: install {Packages}.");
+        string outDir = Path.Combine(_dir, $"{model}-{size}");
+        string script = Path.Combine(TestData.RepoRoot, "tests", "python", "make_torchvision_case.py");
+        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { script, model, outDir, "--size", size.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(arg);
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {Python}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            string hint = stderr.Contains("No module named", StringComparison.Ordinal) ? $" PyTorch is missing: install {Packages}." : "";
+            Assert.Fail($"{Path.GetFileName(script)} {model} failed (exit {process.ExitCode}).{hint}\n{stderr}{stdout.Result}");
+        }
+        return (Path.Combine(outDir, model + ".safetensors"), Path.Combine(outDir, model + ".case.safetensors"));
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+}
