@@ -51,17 +51,18 @@ public static class IdxReader
             long fileLength = file.Length;
             bool gz = IsGzip(file);
             using Stream input = gz ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
-            Span<byte> head = stackalloc byte[4 + 4 * rank];
-            if (ReadUpTo(input, head) < head.Length) throw Bad(path, "ends inside its header (truncated)");
+            var head = new byte[4 + 4 * rank];
+            if (ReadUpTo(input, head.AsSpan(0, 4)) < 4) throw Bad(path, "ends inside its header (truncated)");
             int found = BinaryPrimitives.ReadInt32BigEndian(head);
             if (found != magic)
                 throw Bad(path, $"starts with magic number 0x{found:X8}, not 0x{magic:X8} (an IDX {kind} file)" +
                                 (found == (magic == ImagesMagic ? LabelsMagic : ImagesMagic) ? $"; it looks like an IDX {(magic == ImagesMagic ? "label" : "image")} file" : ""));
+            if (ReadUpTo(input, head.AsSpan(4)) < head.Length - 4) throw Bad(path, "ends inside its header (truncated)");
             var dims = new int[rank];
             long size = 1;
             for (int i = 0; i < rank; i++)
             {
-                uint d = BinaryPrimitives.ReadUInt32BigEndian(head[(4 + 4 * i)..]);
+                uint d = BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(4 + 4 * i));
                 if (d > int.MaxValue) throw Bad(path, $"declares dimension {i} as {d}");
                 dims[i] = (int)d;
                 size *= d;
@@ -75,6 +76,7 @@ public static class IdxReader
             if (!gz && size < available) throw Bad(path, $"has {available - size} bytes after the {size} its header declares");
             var payload = ReadPayload(input, (int)size, path);
             if (input.ReadByte() >= 0) throw Bad(path, $"has data after the {size} bytes its header declares");
+            if (gz) CheckGzipTrailer(file, head, payload, path);
             return (dims, payload);
         }
         catch (InvalidDataException e) when (!e.Message.Contains(path))
@@ -85,6 +87,22 @@ public static class IdxReader
         {
             throw Bad(path, $"could not be read: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// .NET's GZipStream does not notice a file cut after the last deflate block, so the trailer is checked here:
+    /// the CRC-32 and the length (mod 2^32) of what was decompressed.
+    /// </summary>
+    private static void CheckGzipTrailer(FileStream file, byte[] head, byte[] payload, string path)
+    {
+        Span<byte> trailer = stackalloc byte[8];
+        if (file.Length < 18) throw Bad(path, "is too short to be a whole gzip file (truncated)");
+        file.Position = file.Length - 8;
+        if (ReadUpTo(file, trailer) < 8) throw Bad(path, "ends inside its gzip trailer (truncated)");
+        uint crc = Crc32.Update(Crc32.Update(0, head), payload);
+        uint length = (uint)(head.Length + (long)payload.Length);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(trailer) != crc || BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) != length)
+            throw Bad(path, "does not end with the gzip trailer of its data: the file is truncated or corrupt");
     }
 
     private static bool IsGzip(FileStream file)
