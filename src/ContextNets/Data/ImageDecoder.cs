@@ -16,6 +16,9 @@ public static unsafe class ImageDecoder
     private static readonly Lazy<bool> Png = new(() => Require(PngNative.Library, PngNative.Package, "PNG"));
     private static readonly Lazy<bool> Jpeg = new(() => Require(JpegNative.Library, JpegNative.Package, "JPEG"));
 
+    // The IEND chunk's type and CRC, which every whole PNG file ends with.
+    private static ReadOnlySpan<byte> PngEnd => [(byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+
     public static bool IsPng(ReadOnlySpan<byte> d) => d.Length >= 8 && d[0] == 0x89 && d[1] == (byte)'P' && d[2] == (byte)'N' && d[3] == (byte)'G';
 
     public static bool IsJpeg(ReadOnlySpan<byte> d) => d.Length >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
@@ -57,6 +60,8 @@ public static unsafe class ImageDecoder
             {
                 if (PngNative.png_image_begin_read_from_memory(&img, p, (nuint)data.Length) == 0)
                     throw Corrupt(name, "PNG", PngNative.MessageOf(&img));
+                // libpng stops after the pixel data, so a file cut just after it would pass without this.
+                if (data.AsSpan().LastIndexOf(PngEnd) < 0) throw Corrupt(name, "PNG", "the file ends without its IEND chunk");
                 CheckSize(name, img.Width, img.Height);
                 bool alpha = (img.Format & PngNative.FormatFlagAlpha) != 0;
                 // A gray file stays gray when gray is asked for; anything else is read as RGB, and made gray our way (PIL's luma).
