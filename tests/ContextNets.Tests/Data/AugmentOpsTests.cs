@@ -114,14 +114,14 @@ public class AugmentOpsTests
         Assert.Equal(new byte[] { 0, 7, 0, 255, 7, 255 }, AugmentOps.Apply(rgb, AugmentOp.AutoContrast, 0).Pixels);
     }
 
-    /// <summary>100 pixels of 10, 200 of 20, 300 of 30: step = (600 - 300) // 256 = 1, lut = pixels below: 0, 100, 300 (clipped to 255).</summary>
+    /// <summary>100 pixels of 10, 200 of 20, 300 of 30: step = (600 - 300) // 255 = 1, lut = pixels below: 0, 100, 300 (clipped to 255).</summary>
     [Fact]
     public void EqualizeMapsByTheCumulativeHistogram()
     {
         var px = Enumerable.Repeat((byte)10, 100).Concat(Enumerable.Repeat((byte)20, 200)).Concat(Enumerable.Repeat((byte)30, 300)).ToArray();
         var eq = AugmentOps.Apply(Gray(600, 1, px), AugmentOp.Equalize, 0);
         Assert.Equal(new byte[] { 0, 100, 255 }, new[] { eq.Pixels[0], eq.Pixels[100], eq.Pixels[300] });
-        // Fewer than 256 pixels below the top value: step 0, the image is unchanged.
+        // Fewer than 255 pixels below the top value: step 0, the image is unchanged.
         var small = Gray(3, 1, 1, 2, 3);
         Assert.Equal(small.Pixels, AugmentOps.Apply(small, AugmentOp.Equalize, 0).Pixels);
     }

@@ -17,12 +17,20 @@ public class TorchvisionVectorTests
 
     private static Image8 Input(string name)
     {
-        int h = Root.GetProperty("height").GetInt32(), w = Root.GetProperty("width").GetInt32();
-        var px = Convert.FromBase64String(Root.GetProperty("images").GetProperty(name).GetString()!);
+        var e = Root.GetProperty("images").GetProperty(name);
+        int h = e.GetProperty("height").GetInt32(), w = e.GetProperty("width").GetInt32();
+        var px = Convert.FromBase64String(e.GetProperty("pixels").GetString()!);
         return new Image8(w, h, px.Length / (w * h), px);
     }
 
     public static TheoryData<int> OpCases => new(Enumerable.Range(0, Root.GetProperty("ops").GetArrayLength()));
+
+    [Fact]
+    public void EqualizeVectorsAreNotTheIdentity()
+    {
+        var c = Root.GetProperty("ops").EnumerateArray().First(o => o.GetProperty("op").GetString() == "Equalize" && o.GetProperty("image").GetString() == "big_rgb");
+        Assert.NotEqual(Input("big_rgb").Pixels, Convert.FromBase64String(c.GetProperty("out").GetString()!));
+    }
 
     [Theory]
     [MemberData(nameof(OpCases))]

@@ -27,6 +27,13 @@ rgb = np.stack([base, 255 - base, (base * 3) % 256], axis=-1) + rng.integers(-20
 rgb = np.clip(rgb, 0, 255).astype(np.uint8)
 gray = np.clip(base + rng.integers(-30, 31, size=(H, W)), 0, 255).astype(np.uint8)
 images = {"rgb": rgb, "gray": gray}
+# Equalize changes nothing below 256 pixels (its step is 0), so it gets a larger image too.
+by, bx = np.mgrid[0:32, 0:40]
+big = np.clip(np.stack([bx * 5 + by, by * 6, (bx * by) % 200], axis=-1) + rng.integers(-9, 10, size=(32, 40, 3)), 0, 255).astype(np.uint8)
+images["big_rgb"] = big
+images["big_gray"] = np.asarray(Image.fromarray(big).convert("L"))
+big_ops = [("Equalize", [0.0]), ("AutoContrast", [0.0]), ("Sharpness", [0.6]), ("Rotate", [12.0, -23.3]), ("Contrast", [-0.3]),
+           ("ShearX", [0.27, -0.3]), ("ShearY", [0.2])]
 
 ops = [
     ("ShearX", [0.3, -0.3, 0.1]), ("ShearY", [0.3, -0.2]),
@@ -40,13 +47,13 @@ ops = [
 cases = []
 for name, img in images.items():
     pil = Image.fromarray(img)
-    for op, mags in ops:
+    for op, mags in (big_ops if name.startswith("big") else ops):
         for m in mags:
             out = np.asarray(_apply_op(pil, op, m, interpolation=InterpolationMode.NEAREST, fill=None))
             cases.append({"image": name, "op": op, "magnitude": m, "out": b64(out)})
 
 resizes = []
-for name, img in images.items():
+for name, img in [(k, v) for k, v in images.items() if not k.startswith("big")]:
     t = torch.from_numpy(img if img.ndim == 3 else img[:, :, None]).permute(2, 0, 1).contiguous()
     for (oh, ow) in [(5, 7), (20, 17), (11, 6), (3, 3)]:
         out = F.resize(t, [oh, ow], interpolation=InterpolationMode.BILINEAR, antialias=True)
@@ -60,6 +67,6 @@ magnitudes = {
     "posterize_31": (8 - (torch.arange(31) / ((31 - 1) / 4)).round().int()).tolist(),
 }
 
-json.dump({"height": H, "width": W, "images": {k: b64(v) for k, v in images.items()},
+json.dump({"images": {k: {"height": v.shape[0], "width": v.shape[1], "pixels": b64(v)} for k, v in images.items()},
            "ops": cases, "resize": resizes, "magnitudes": magnitudes}, open("augment.json", "w"), indent=0)
 print(len(cases), "op cases,", len(resizes), "resizes")

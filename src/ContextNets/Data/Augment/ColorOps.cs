@@ -92,7 +92,7 @@ public static class ColorOps
     });
 
     /// <summary>
-    /// ImageOps.equalize, per channel: step = (total - count of the last used value) // 256, and
+    /// ImageOps.equalize (Pillow 9), per channel: step = (total - count of the last used value) // 255, and
     /// lut[i] = (step // 2 + count below i) // step; identity when fewer than two values are used or step is 0.
     /// </summary>
     public static Image8 Equalize(Image8 image) => PerChannelLut(image, h =>
@@ -103,11 +103,12 @@ public static class ColorOps
         for (int i = 0; i < 256; i++)
             if (h[i] > 0) { used++; last = h[i]; total += h[i]; }
         if (used <= 1) return lut;
-        long step = (total - last) / 256;
+        long step = (total - last) / 255;
         if (step == 0) return lut;
         long n = step / 2;
         for (int i = 0; i < 256; i++)
         {
+            // The top used value maps to 255 or just above; Image.point clips the table to 8 bits.
             lut[i] = (byte)Math.Min(n / step, 255);
             n += h[i];
         }

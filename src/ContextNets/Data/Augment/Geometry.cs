@@ -11,22 +11,55 @@ namespace ContextNets.Data.Augment;
 /// </summary>
 public static class Geometry
 {
-    /// <summary>out(x, y) = in(floor(a X + b Y + c), floor(d X + e Y + f)) with X = x + 0.5, Y = y + 0.5; zero where that falls outside.</summary>
+    /// <summary>
+    /// out(x, y) = in(floor(a X + b Y + c), floor(d X + e Y + f)) with X = x + 0.5, Y = y + 0.5; zero where that falls
+    /// outside. Computed as PIL computes it, so that the pixels on the edge of a rounding agree: in 16.16 fixed point
+    /// stepped along rows and columns when every coordinate fits (always, for images under 32768 pixels), otherwise in
+    /// double precision, stepped the same way.
+    /// </summary>
     public static Image8 AffineNearest(Image8 src, double a, double b, double c, double d, double e, double f)
+    {
+        int w = src.Width, h = src.Height;
+        double[] m = [a, b, c, d, e, f];
+        return FitsFixed(m, 0, 0) && FitsFixed(m, w, h) ? AffineFixed(src, m) : AffineFloat(src, m);
+    }
+
+    private static bool FitsFixed(double[] m, int x, int y) =>
+        Math.Abs(x * m[0] + y * m[1] + m[2]) < 32768.0 && Math.Abs(x * m[3] + y * m[4] + m[5]) < 32768.0;
+
+    private static int Fix(double v) => (int)Math.Floor(v * 65536.0 + 0.5);
+
+    private static Image8 AffineFixed(Image8 src, double[] m)
     {
         var dst = src.Blank();
         int ch = src.Channels, w = src.Width, h = src.Height;
-        for (int y = 0; y < h; y++)
+        int a0 = Fix(m[0]), a1 = Fix(m[1]), a3 = Fix(m[3]), a4 = Fix(m[4]);
+        int a2 = Fix(m[2] + m[1] * 0.5 + m[0] * 0.5), a5 = Fix(m[5] + m[4] * 0.5 + m[3] * 0.5);
+        for (int y = 0; y < h; y++, a2 += a1, a5 += a4)
         {
-            double yc = y + 0.5;
-            for (int x = 0; x < w; x++)
+            int xx = a2, yy = a5;
+            for (int x = 0; x < w; x++, xx += a0, yy += a3)
             {
-                double xc = x + 0.5;
-                double sx = a * xc + b * yc + c, sy = d * xc + e * yc + f;
-                if (sx < 0 || sy < 0) continue;
-                int ix = (int)sx, iy = (int)sy;
-                if (ix >= w || iy >= h) continue;
-                Array.Copy(src.Pixels, (iy * w + ix) * ch, dst.Pixels, (y * w + x) * ch, ch);
+                int ix = xx >> 16, iy = yy >> 16;
+                if (ix >= 0 && ix < w && iy >= 0 && iy < h) Array.Copy(src.Pixels, (iy * w + ix) * ch, dst.Pixels, (y * w + x) * ch, ch);
+            }
+        }
+        return dst;
+    }
+
+    private static Image8 AffineFloat(Image8 src, double[] m)
+    {
+        var dst = src.Blank();
+        int ch = src.Channels, w = src.Width, h = src.Height;
+        double xo = m[2] + m[1] * 0.5 + m[0] * 0.5, yo = m[5] + m[4] * 0.5 + m[3] * 0.5;
+        for (int y = 0; y < h; y++, xo += m[1], yo += m[4])
+        {
+            double xx = xo, yy = yo;
+            for (int x = 0; x < w; x++, xx += m[0], yy += m[3])
+            {
+                if (xx < 0 || yy < 0) continue;
+                int ix = (int)xx, iy = (int)yy;
+                if (ix < w && iy < h) Array.Copy(src.Pixels, (iy * w + ix) * ch, dst.Pixels, (y * w + x) * ch, ch);
             }
         }
         return dst;
