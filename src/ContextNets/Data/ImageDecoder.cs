@@ -100,10 +100,9 @@ public static unsafe class ImageDecoder
                 bool gray = colorspace == JpegNative.ColorspaceGray && channels == 1;
                 int samples = gray ? 1 : 3;
                 var buffer = new byte[(long)w * h * samples];
+                int format = gray ? JpegNative.PixelGray : JpegNative.PixelRgb;
                 fixed (byte* b = buffer)
-                    if (JpegNative.tjDecompress2(handle, p, (nuint)data.Length, b, w, w * samples, h,
-                            gray ? JpegNative.PixelGray : JpegNative.PixelRgb, JpegNative.FlagStopOnWarning | JpegNative.FlagLimitScans) != 0)
-                        throw Corrupt(name, "JPEG", JpegNative.ErrorOf(handle));
+                    if (!Decompress(handle, p, data.Length, b, w, h, samples, format, out var problem)) throw Corrupt(name, "JPEG", problem);
                 return new Image8(w, h, samples, buffer);
             }
         }
@@ -111,6 +110,23 @@ public static unsafe class ImageDecoder
         {
             JpegNative.tjDestroy(handle);
         }
+    }
+
+    /// <summary>
+    /// Decodes, stopping at the first warning to look at it: a truncated file ("premature end") is refused, as PIL
+    /// refuses it; other warnings (stray bytes before a marker) are tolerated, as PIL tolerates them, by decoding again
+    /// without stopping. Errors are always fatal.
+    /// </summary>
+    private static bool Decompress(nint handle, byte* src, int length, byte* dst, int w, int h, int samples, int format, out string problem)
+    {
+        problem = "";
+        const int strict = JpegNative.FlagStopOnWarning | JpegNative.FlagLimitScans;
+        if (JpegNative.tjDecompress2(handle, src, (nuint)length, dst, w, w * samples, h, format, strict) == 0) return true;
+        problem = JpegNative.ErrorOf(handle);
+        bool warning = JpegNative.tjGetErrorCode(handle) == JpegNative.ErrorWarning;
+        if (!warning || problem.Contains("premature end", StringComparison.OrdinalIgnoreCase)) return false;
+        return JpegNative.tjDecompress2(handle, src, (nuint)length, dst, w, w * samples, h, format, JpegNative.FlagLimitScans) == 0
+               || JpegNative.tjGetErrorCode(handle) == JpegNative.ErrorWarning;
     }
 
     private static void CheckSize(string name, uint w, uint h)

@@ -15,8 +15,10 @@ internal static unsafe partial class JpegNative
     public const int PixelRgb = 0, PixelGray = 6;
     public const int ColorspaceGray = 2;
 
-    /// <summary>A warning (a truncated file, "premature end of data") is an error, as PIL refuses truncated images.</summary>
+    /// <summary>Stops at the first warning, so that it can be looked at (a truncated file warns, then decodes gray).</summary>
     public const int FlagStopOnWarning = 8192;
+
+    public const int ErrorWarning = 0;
 
     /// <summary>Refuses progressive files with absurd scan counts, which can take minutes to decode (a known denial of service).</summary>
     public const int FlagLimitScans = 32768;
@@ -26,6 +28,7 @@ internal static unsafe partial class JpegNative
     [LibraryImport(Library)] public static partial int tjDecompress2(nint handle, byte* jpegBuf, nuint jpegSize, byte* dstBuf, int width, int pitch, int height, int pixelFormat, int flags);
     [LibraryImport(Library)] public static partial int tjDestroy(nint handle);
     [LibraryImport(Library)] public static partial byte* tjGetErrorStr2(nint handle);
+    [LibraryImport(Library)] public static partial int tjGetErrorCode(nint handle);
 
     public static string ErrorOf(nint handle) => Marshal.PtrToStringUTF8((nint)tjGetErrorStr2(handle)) ?? "unknown error";
 }

@@ -99,6 +99,7 @@ public class ImageDecoderTests
     [Fact]
     public void TruncatedJpegIsInvalidDataNamingTheFile()
     {
+        var messages = new List<string>();
         foreach (var name in new[] { "rgb.jpg", "rgb_progressive.jpg" })
         {
             var jpeg = File.ReadAllBytes(Fixture(name));
@@ -106,8 +107,20 @@ public class ImageDecoderTests
             {
                 var ex = Assert.Throws<InvalidDataException>(() => ImageDecoder.Decode(jpeg[..keep], $"cut{keep}-{name}"));
                 Assert.Contains($"cut{keep}-{name}", ex.Message);
+                messages.Add(ex.Message);
             }
         }
+        Assert.Contains(messages, m => m.Contains("Premature end of JPEG file"));
+    }
+
+    /// <summary>Stray bytes before the end marker make libjpeg warn; PIL decodes such a file, and so do we.</summary>
+    [Fact]
+    public void JpegWithABenignWarningDecodes()
+    {
+        var jpeg = File.ReadAllBytes(Fixture("rgb.jpg"));
+        Assert.Equal(new byte[] { 0xFF, 0xD9 }, jpeg[^2..]);
+        var padded = jpeg[..^2].Concat(new byte[] { 0x12, 0x34, 0xFF, 0xD9 }).ToArray();
+        Assert.Equal(File.ReadAllBytes(Fixture("rgb.expected")), ImageDecoder.Decode(padded, "padded.jpg").Pixels);
     }
 
     [Fact]

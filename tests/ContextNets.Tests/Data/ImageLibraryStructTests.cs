@@ -28,7 +28,7 @@ public class ImageLibraryStructTests
                   printf("%zu %zu %zu %zu %d\n", sizeof(png_image), offsetof(png_image, format), offsetof(png_image, warning_or_error),
                     offsetof(png_image, message), PNG_IMAGE_VERSION);
                   printf("%d %d %d %d %d %d\n", PNG_FORMAT_FLAG_ALPHA, PNG_FORMAT_FLAG_COLOR, PNG_FORMAT_GRAY, PNG_FORMAT_GA, PNG_FORMAT_RGB, PNG_FORMAT_RGBA);
-                  printf("%d %d %d %d %d %d\n", PNG_IMAGE_FLAG_16BIT_sRGB, TJPF_RGB, TJPF_GRAY, TJCS_GRAY, TJFLAG_STOPONWARNING, TJFLAG_LIMITSCANS);
+                  printf("%d %d %d %d %d %d %d\n", PNG_IMAGE_FLAG_16BIT_sRGB, TJPF_RGB, TJPF_GRAY, TJCS_GRAY, TJFLAG_STOPONWARNING, TJFLAG_LIMITSCANS, TJERR_WARNING);
                   return 0;
                 }
                 """);
@@ -40,7 +40,7 @@ public class ImageLibraryStructTests
                 Offset(nameof(PngNative.PngImage.Message)), PngNative.ImageVersion,
             }, Numbers(lines[0]));
             Assert.Equal(new long[] { PngNative.FormatFlagAlpha, PngNative.FormatFlagColor, PngNative.FormatGray, PngNative.FormatGA, PngNative.FormatRgb, PngNative.FormatRgba }, Numbers(lines[1]));
-            Assert.Equal(new long[] { PngNative.ImageFlag16BitSrgb, JpegNative.PixelRgb, JpegNative.PixelGray, JpegNative.ColorspaceGray, JpegNative.FlagStopOnWarning, JpegNative.FlagLimitScans }, Numbers(lines[2]));
+            Assert.Equal(new long[] { PngNative.ImageFlag16BitSrgb, JpegNative.PixelRgb, JpegNative.PixelGray, JpegNative.ColorspaceGray, JpegNative.FlagStopOnWarning, JpegNative.FlagLimitScans, JpegNative.ErrorWarning }, Numbers(lines[2]));
         }
         finally
         {
