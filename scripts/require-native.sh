@@ -1,6 +1,7 @@
 # Sourced by ./ctxnet, ./test and .ci/run: installs the Debian packages ContextNets needs when they are missing.
-# The packages: oneDNN 2.6 (runtime and headers), and the Fashion-MNIST dataset.
-CTXNET_APT_PACKAGES="libdnnl2 libdnnl-dev dataset-fashion-mnist"
+# The packages: oneDNN 2.6 (runtime and headers), the Fashion-MNIST dataset, and the PNG and JPEG decoders
+# (libpng, libturbojpeg; their headers only for the tests that check our bindings against them).
+CTXNET_APT_PACKAGES="libdnnl2 libdnnl-dev dataset-fashion-mnist libpng16-16 libturbojpeg0 libpng-dev libturbojpeg0-dev"
 
 missing_packages() {
   local p missing=""

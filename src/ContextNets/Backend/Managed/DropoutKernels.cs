@@ -54,7 +54,7 @@ internal static unsafe class DropoutKernels
     }
 
     // SplitMix64's finalizer over seed + index * golden gamma: independent, well-mixed bits for every index.
-    private static double Uniform(ulong seed, ulong index)
+    internal static double Uniform(ulong seed, ulong index)
     {
         ulong z = seed + (index + 1) * 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
