@@ -2,6 +2,13 @@ using System.Text.Json.Nodes;
 using ContextNets;
 using ContextNets.Bench;
 
+// Block benchmarks parse their own options (see each class for its flags).
+switch (args.FirstOrDefault())
+{
+    case "blocks": return ContextNets.Bench.Blocks.BlockBenchmark.Run(args[1..]);
+    case "splat": return ContextNets.Bench.Blocks.SplitAttnBenchmark.Run(args[1..]);
+}
+
 BenchOptions options;
 try { options = BenchOptions.Parse(args); }
 catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }

@@ -5,7 +5,7 @@ using ContextNets.Attention;
 using ContextNets.Autograd;
 using ContextNets.NN;
 
-namespace ContextNets.Bench;
+namespace ContextNets.Bench.Blocks;
 
 /// <summary>
 /// The GC, SNL and SE blocks against PyTorch (shared/reference/bench_blocks.py)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace ContextNets.Bench;
+namespace ContextNets.Bench.Blocks;
 
 /// <summary>Runs the PyTorch anchor, shared/reference/bench_blocks.py, and reads the JSON on its last line.</summary>
 internal static class TorchBlocks
