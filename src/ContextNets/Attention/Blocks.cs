@@ -8,6 +8,7 @@ public static class Blocks
         var config = new BlockConfig(block, json);
         NN.Module module = block switch
         {
+            "nl" => NonLocal.FromConfig(config),
             _ => throw new ArgumentException($"Unknown block kind '{block}'; ContextNets knows: gc, snl, se, nl, splat, sk."),
         };
         try
