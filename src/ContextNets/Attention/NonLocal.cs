@@ -64,25 +64,31 @@ public sealed class NonLocal : Module, IAttentionSource
     /// <summary>The pairwise map f [N, Np, Np'] of the last forward (queries by keys, after the softmax or the 1/Np' normalization).</summary>
     public Tensor? LastAttention => _lastAttention;
 
-    internal NonLocalParams Params => new(Mode, UseScale, Inner, G.Weight, G.Bias!, Theta?.Weight, Theta?.Bias, Phi?.Weight, Phi?.Bias, ConcatProject?.Weight);
+    internal NonLocalParams Params => new(Mode, UseScale, Inner, G.Weight, G.Bias!, Theta?.Weight, Theta?.Bias, Phi?.Weight, Phi?.Bias,
+        ConcatProject?.Weight, ConvOut.Weight, ConvOut.Bias);
 
     public override Tensor Forward(Tensor x)
     {
         var geo = NonLocalGeometry.Of(x, Channels, SubSample);
-        var map = ToMap(x, geo);
-        var (y, attention) = NonLocalAttention.Forward(map, geo, Params);
-        if (CaptureAttention) Keep(attention);
-        var z = ConvOut.Forward(y);
-        if (Norm is not null) z = Norm.Forward(z);
-        if (x.Rank != 4) z = F.Reshape(z, [.. x.Shape.Dims]);
-        return F.Add(x, z);
-    }
+        var steps = new List<Tensor>();
+        Tensor Step(Tensor t)
+        {
+            steps.Add(t);
+            return t;
+        }
 
-    /// <summary>The input as the 4-D channels-last map [N, C, T*H, W] (a view for a channels-last 2-D input).</summary>
-    private static Tensor ToMap(Tensor x, NonLocalGeometry geo)
-    {
-        var map = x.Rank == 4 ? x : F.Reshape(x, [.. geo.MapShape(geo.C).Dims]);
-        return F.ToFormat(map, MemoryFormat.ChannelsLast);
+        // The input as the 4-D channels-last map [N, C, T*H, W]: a view for a channels-last 2-D input.
+        var map = Step(F.ToFormat(x.Rank == 4 ? x : Step(F.Reshape(x, [.. geo.MapShape(geo.C).Dims])), MemoryFormat.ChannelsLast));
+        var (o, attention) = NonLocalAttention.Forward(map, geo, Params);
+        if (CaptureAttention) Keep(attention);
+        attention.Dispose();
+        if (Norm is not null) o = Norm.Forward(Step(o));
+        if (x.Rank != 4) o = F.Reshape(Step(o), [.. x.Shape.Dims]);
+        var z = F.Add(x, Step(o));
+        // Without a graph to keep them alive, the intermediate maps go now, scope or not.
+        if (!z.RequiresGrad)
+            foreach (var t in steps) t.Dispose();
+        return z;
     }
 
     private void Keep(Tensor attention)

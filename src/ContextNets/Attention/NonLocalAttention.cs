@@ -6,17 +6,19 @@ using ContextNets.Backend.Managed;
 namespace ContextNets.Attention;
 
 /// <summary>
-/// The attention part of a non-local block as one op with its own backward:
-/// the channels-last map x [N, C, T*H, W] to y [N, inner, T*H, W] with
-/// y_i = sum_j f(x_i, x_j) g(x_j), and the pairwise map f [N, Np, Np'].
+/// A non-local block up to its norm and residual, as one op with its own
+/// backward: the channels-last map x [N, C, T*H, W] to o = W_z y + b
+/// [N, C, T*H, W] with y_i = sum_j f(x_i, x_j) g(x_j), and the pairwise map
+/// f [N, Np, Np'] it used.
 ///
 /// Everything is positions-major, where a channels-last map is a row-major
-/// matrix [positions, channels] and a 1x1 conv one GEMM. theta, phi and g come
-/// from ONE GEMM against their stacked weights into [positions, 2K + inner]
-/// (K = inner, or C in gaussian mode, where theta = phi = x and the stacked
-/// weights hold two identity blocks). Pooling, the pairwise products and
-/// their gradients then read and write column ranges of that buffer through
-/// oneDNN matmul strides, so nothing is permuted or split by copying.
+/// matrix [positions, channels] and a 1x1 conv is one GEMM with no weight
+/// reorder. theta, phi and g come from ONE GEMM against their stacked weights
+/// into [positions, 2K + inner] (K = inner, or C in gaussian mode, where
+/// theta = phi = x and the stacked weights hold two identity blocks). Pooling,
+/// the pairwise products and their gradients then read and write column ranges
+/// of that buffer through oneDNN matmul strides, so nothing is permuted or split
+/// by copying.
 ///
 /// In embedded gaussian mode the phi bias adds theta_i . b to every logit of
 /// row i, which the softmax cancels (max pooling commutes with adding it):
@@ -25,28 +27,28 @@ namespace ContextNets.Attention;
 /// </summary>
 internal static unsafe class NonLocalAttention
 {
-    public static (Tensor y, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p)
+    public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p)
     {
         var layout = new Layout(geo, p);
-        var inputs = Inputs(xm, p);
+        Tensor[] inputs = [xm, .. p.Tensors()];
         bool record = Tape.ShouldRecord(inputs);
         var saved = new Saved(layout, F.Materialize(xm, MemoryFormat.ChannelsLast), p);
         var attention = Tensor.Empty(new Shape(geo.N, geo.Positions, layout.Pooled));
-        var y = Tensor.Empty(geo.MapShape(p.Inner), MemoryFormat.ChannelsLast);
-        saved.Forward(attention, y);
+        var output = Tensor.Empty(geo.MapShape(geo.C), MemoryFormat.ChannelsLast);
+        saved.Forward(attention, output);
         if (!record)
         {
             saved.Dispose();
-            return (y, attention);
+            return (output, attention);
         }
         var keptAttention = attention.Alias();
-        Tape.Record(y, "non_local_attention", inputs, gy =>
+        Tape.Record(output, "non_local", inputs, go =>
         {
             if (saved.IsDisposed)
-                throw new InvalidOperationException($"non_local_attention {xm.Shape}: the forward's buffers are gone (freed by a first backward); run the forward again.");
+                throw new InvalidOperationException($"non_local {xm.Shape}: the forward's buffers are gone (freed by a first backward); run the forward again.");
             try
             {
-                return saved.Backward(gy, y, keptAttention);
+                return saved.Backward(go, output, keptAttention);
             }
             finally
             {
@@ -54,15 +56,7 @@ internal static unsafe class NonLocalAttention
                 keptAttention.Dispose();
             }
         });
-        return (y, attention);
-    }
-
-    private static Tensor[] Inputs(Tensor xm, NonLocalParams p)
-    {
-        var inputs = new List<Tensor> { xm, p.GWeight, p.GBias };
-        if (p.Mode != Pairwise.Gaussian) inputs.AddRange([p.ThetaWeight!, p.ThetaBias!, p.PhiWeight!, p.PhiBias!]);
-        if (p.Mode == Pairwise.Concatenation) inputs.Add(p.ConcatWeight!);
-        return [.. inputs];
+        return (output, attention);
     }
 
     /// <summary>Sizes: K the theta/phi width, Width = 2K + inner the stacked projection, Pooled the keys per query.</summary>
@@ -71,7 +65,7 @@ internal static unsafe class NonLocalAttention
         public Layout(NonLocalGeometry geo, NonLocalParams p)
             : this(geo, p.KeyWidth(geo.C), p.Inner, 2 * p.KeyWidth(geo.C) + p.Inner, geo.PooledPositions, geo.Kh * geo.Kw > 1) { }
 
-        public long Rows => (long)Geo.N * Geo.Positions;
+        public int Rows => Geo.N * Geo.Positions;
         public FramePooling Pooling => new(Geo.N * Geo.T, Geo.H, Geo.W, Geo.Kh, Geo.Kw);
     }
 
@@ -80,7 +74,7 @@ internal static unsafe class NonLocalAttention
     {
         private readonly Layout _l;
         private readonly NonLocalParams _p;
-        private readonly Tensor _x, _weights, _bias, _proj;
+        private readonly Tensor _x, _weights, _bias, _proj, _y;
         // Sub-sampling: the pooled [phi | g] and, per element, which window offset held its maximum.
         private readonly Tensor? _pooled, _argmax;
 
@@ -90,7 +84,8 @@ internal static unsafe class NonLocalAttention
             _p = p;
             _x = x;
             (_weights, _bias) = Stack(l, p);
-            _proj = Tensor.Empty(new Shape((int)l.Rows, l.Width));
+            _proj = Tensor.Empty(new Shape(l.Rows, l.Width));
+            _y = Tensor.Empty(new Shape(l.Rows, l.Inner));
             if (l.SubSample)
             {
                 _pooled = Tensor.Empty(new Shape(l.Geo.N * l.Pooled, l.K + l.Inner));
@@ -106,35 +101,52 @@ internal static unsafe class NonLocalAttention
         private Rows Phi => _pooled is null ? Proj.Columns(_l.K, _l.K) : new(_pooled.Data, _l.K + _l.Inner, _l.K);
         private Rows G => _pooled is null ? Proj.Columns(2 * _l.K, _l.Inner) : new(_pooled.Data + _l.K, _l.K + _l.Inner, _l.Inner);
 
-        public void Forward(Tensor attention, Tensor y)
+        public void Forward(Tensor attention, Tensor output)
         {
-            var g = _l.Geo;
-            int c = g.C, keys = _l.Pooled, positions = g.Positions;
-            DnnlMatmul.Run(MatOperand.Matrix(_x, (int)_l.Rows, c), MatOperand.Matrix(_weights, _l.Width, c).T(),
-                MatOperand.Matrix(_proj, (int)_l.Rows, _l.Width), (nint)_bias.Data);
+            var geo = _l.Geo;
+            int c = geo.C, keys = _l.Pooled, positions = geo.Positions, rows = _l.Rows;
+            DnnlMatmul.Run(MatOperand.Matrix(_x, rows, c), MatOperand.Matrix(_weights, _l.Width, c).T(), MatOperand.Matrix(_proj, rows, _l.Width), (nint)_bias.Data);
             if (_pooled is not null)
                 NonLocalKernels.MaxPool(Proj.Columns(_l.K, _l.K + _l.Inner), new Rows(_pooled.Data, _l.K + _l.Inner, _l.K + _l.Inner), (int*)_argmax!.Data, _l.Pooling);
 
             if (_p.Mode == Pairwise.Concatenation)
             {
                 float* w = _p.ConcatWeight!.Data;
-                NonLocalKernels.ConcatForward(Theta, Phi, w, w + _l.K, attention.Data, g.N, positions, keys);
+                NonLocalKernels.ConcatForward(Theta, Phi, w, w + _l.K, attention.Data, geo.N, positions, keys);
             }
             else
             {
-                DnnlMatmul.Run(Batched(Theta, g.N, positions), Batched(Phi, g.N, keys).T(), MatOperand.Of(attention));
+                DnnlMatmul.Run(Batched(Theta, geo.N, positions), Batched(Phi, geo.N, keys).T(), MatOperand.Of(attention));
                 if (_p.Mode == Pairwise.DotProduct) TensorPrimitives.Multiply(attention.Span, 1f / keys, attention.Span);
-                else NonLocalKernels.Softmax(attention.Data, g.N * positions, keys, _p.LogitScale);
+                else NonLocalKernels.Softmax(attention.Data, geo.N * positions, keys, _p.LogitScale);
             }
-            DnnlMatmul.Run(MatOperand.Of(attention), Batched(G, g.N, keys), Batched(new Rows(y.Data, _l.Inner, _l.Inner), g.N, positions));
+            DnnlMatmul.Run(MatOperand.Of(attention), Batched(G, geo.N, keys), Batched(new Rows(_y.Data, _l.Inner, _l.Inner), geo.N, positions));
+            using var wOut = F.Materialize(_p.OutWeight, MemoryFormat.Contiguous);
+            DnnlMatmul.Run(MatOperand.Of(_y), MatOperand.Matrix(wOut, c, _l.Inner).T(), MatOperand.Matrix(output, rows, c),
+                _p.OutBias is null ? 0 : (nint)_p.OutBias.Data);
         }
 
-        public Tensor?[] Backward(Tensor gy, Tensor y, Tensor attention)
+        public Tensor?[] Backward(Tensor go, Tensor output, Tensor attention)
         {
             var geo = _l.Geo;
-            int n = geo.N, c = geo.C, positions = geo.Positions, keys = _l.Pooled, k = _l.K, inner = _l.Inner;
-            using var gyc = F.InLayoutOf(gy, y);
-            var gY = Batched(new Rows(gyc.Data, inner, inner), n, positions);
+            int n = geo.N, c = geo.C, positions = geo.Positions, keys = _l.Pooled, k = _l.K, inner = _l.Inner, rows = _l.Rows;
+            using var goc = F.InLayoutOf(go, output);
+            var gO = MatOperand.Matrix(goc, rows, c);
+
+            // o = y W_z^T + b.
+            using var wOut = F.Materialize(_p.OutWeight, MemoryFormat.Contiguous);
+            var gWOut = Tensor.Empty(_p.OutWeight.Shape);
+            DnnlMatmul.Run(gO.T(), MatOperand.Of(_y), MatOperand.Matrix(gWOut, c, inner));
+            Tensor? gBOut = null;
+            if (_p.OutBias is not null)
+            {
+                gBOut = Tensor.Empty(_p.OutBias.Shape);
+                NonLocalKernels.ColumnSums(new Rows(goc.Data, c, c), rows, gBOut.Data);
+            }
+            using var gy = Tensor.Empty(_y.Shape);
+            DnnlMatmul.Run(gO, MatOperand.Matrix(wOut, c, inner), MatOperand.Of(gy));
+            var gY = Batched(new Rows(gy.Data, inner, inner), n, positions);
+
             using var gProj = Tensor.Empty(_proj.Shape);
             var gAll = new Rows(gProj.Data, _l.Width, _l.Width);
             using var gPooled = _pooled is null ? null : Tensor.Empty(_pooled.Shape);
@@ -162,16 +174,19 @@ internal static unsafe class NonLocalAttention
             if (gPooled is not null)
                 NonLocalKernels.MaxUnpool(new Rows(gPooled.Data, k + inner, k + inner), (int*)_argmax!.Data, gAll.Columns(k, k + inner), _l.Pooling);
 
-            int rows = (int)_l.Rows;
             var gx = Tensor.Empty(_x.Shape, MemoryFormat.ChannelsLast);
             DnnlMatmul.Run(MatOperand.Matrix(gProj, rows, _l.Width), MatOperand.Matrix(_weights, _l.Width, c), MatOperand.Matrix(gx, rows, c));
-            return [gx, .. ParameterGrads(gAll, gConcat)];
+            var grads = new List<Tensor?> { gx };
+            grads.AddRange(ProjectionGrads(gAll, gConcat));
+            grads.Add(gWOut);
+            if (gBOut is not null) grads.Add(gBOut);
+            return [.. grads];
         }
 
         // The stacked weight gradient is one GEMM, gProj^T x; gaussian mode skips the identity blocks.
-        private Tensor?[] ParameterGrads(Rows gAll, Tensor? gConcat)
+        private List<Tensor?> ProjectionGrads(Rows gAll, Tensor? gConcat)
         {
-            int c = _l.Geo.C, k = _l.K, inner = _l.Inner, rows = (int)_l.Rows;
+            int c = _l.Geo.C, k = _l.K, inner = _l.Inner, rows = _l.Rows;
             int first = _p.Mode == Pairwise.Gaussian ? 2 * k : 0;
             var trained = gAll.Columns(first, _l.Width - first);
             using var gw = Tensor.Empty(new Shape(trained.Width, c));
@@ -184,7 +199,7 @@ internal static unsafe class NonLocalAttention
             var grads = new List<Tensor?> { Weight(2 * k, inner), Bias(2 * k, inner) };
             if (_p.Mode != Pairwise.Gaussian) grads.AddRange([Weight(0, k), Bias(0, k), Weight(k, k), Bias(k, k)]);
             if (gConcat is not null) grads.Add(gConcat.Alias());
-            return [.. grads];
+            return grads;
         }
 
         /// <summary>[theta; phi; g] weights [Width, C] and biases, with identity blocks for gaussian mode's theta = phi = x.</summary>
@@ -222,6 +237,7 @@ internal static unsafe class NonLocalAttention
             _weights.Dispose();
             _bias.Dispose();
             _proj.Dispose();
+            _y.Dispose();
             _pooled?.Dispose();
             _argmax?.Dispose();
         }

@@ -3,8 +3,8 @@ using ContextNets.Attention;
 namespace ContextNets.Tests.Attention;
 
 /// <summary>
-/// The attention part of a non-local block from engine ops alone: the map
-/// x [N, C, T*H, W] to y [N, inner, T*H, W], y_i = sum_j f(x_i, x_j) g(x_j),
+/// A non-local block up to its norm and residual from engine ops alone: the
+/// map x [N, C, T*H, W] to o = W_z y + b with y_i = sum_j f(x_i, x_j) g(x_j),
 /// and the pairwise map f [N, Np, Np'] as used. Work is positions-major
 /// ([N, Np, channels]), where a 1x1 conv is a linear layer. The oracle for
 /// the fused op (NonLocalAttention), with every gradient from the engine ops.
@@ -20,7 +20,7 @@ internal static class NonLocalComposed
         var f = p.Mode == Pairwise.Concatenation ? Concatenation(theta, phi, p) : DotPairs(theta, phi, p, geo);
         var y = F.MatMul(f, g);
         var map = F.Permute(F.Reshape(y, geo.N, geo.T * geo.H, geo.W, p.Inner), 0, 3, 1, 2);
-        return (map, f);
+        return (F.Conv2d(map, p.OutWeight, p.OutBias), f);
     }
 
     private static Tensor DotPairs(Tensor theta, Tensor phi, NonLocalParams p, NonLocalGeometry geo)

@@ -171,7 +171,7 @@ public class NonLocalTests
         }
     }
 
-    /// <summary>The fused attention op against the same math from engine ops with their own tested gradients.</summary>
+    /// <summary>The fused op against the same math from engine ops with their own tested gradients.</summary>
     [Theory]
     [InlineData(new[] { 2, 8, 6, 4 })]
     [InlineData(new[] { 2, 8, 2, 5, 4 })]
@@ -294,7 +294,7 @@ public class NonLocalTests
         return new Result(RefTensor.From(z), RefTensor.From(block.LastAttention!), grads, buffers);
     }
 
-    /// <summary>y, the pairwise map, and the gradients of x and each attention parameter, for one implementation of the attention part.</summary>
+    /// <summary>W_z y + b, the pairwise map, and the gradients of x and each parameter, for one implementation of the block before its residual.</summary>
     private static RefTensor[] RunAttention(NonLocal block, RefTensor x, Func<Tensor, NonLocalGeometry, NonLocalParams, (Tensor, Tensor)> forward)
     {
         using var scope = Tensor.Scope();
@@ -305,8 +305,7 @@ public class NonLocalTests
         var map = F.ToFormat(F.Reshape(xt, [.. geo.MapShape(8).Dims]), MemoryFormat.ChannelsLast);
         var (y, attention) = forward(map, geo, block.Params);
         y.Backward(Tensor.Randn(y.Shape, 19));
-        var attentionParams = block.NamedParameters().Where(p => !p.name.StartsWith("conv_out", StringComparison.Ordinal));
-        return [RefTensor.From(y), RefTensor.From(attention), RefTensor.From(xt.Grad!), .. attentionParams.Select(p => RefTensor.From(p.tensor.Grad!))];
+        return [RefTensor.From(y), RefTensor.From(attention), RefTensor.From(xt.Grad!), .. block.Parameters().Select(p => RefTensor.From(p.Grad!))];
     }
 
     private static Dictionary<string, RefTensor> RandomParams(NonLocal block, int seed)
