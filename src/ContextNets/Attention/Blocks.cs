@@ -13,6 +13,7 @@ public static class Blocks
             "se" => SqueezeExcite.FromConfig(config),
             "splat" => SplitAttention.FromConfig(config),
             "sk" => SelectiveKernel.FromConfig(config),
+            "nl" => NonLocal.FromConfig(config),
             _ => throw new ArgumentException($"Unknown block kind '{block}'; ContextNets knows: gc, snl, se, nl, splat, sk."),
         };
         try
