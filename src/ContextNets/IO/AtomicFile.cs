@@ -3,8 +3,9 @@ namespace ContextNets.IO;
 /// <summary>
 /// Writes a file so that a reader (or a crash) sees either the old file or the
 /// whole new one: the bytes go to a temporary file beside it, are flushed to
-/// disk, and then the temporary is renamed over the target. A failure (a full
-/// disk, say) deletes the temporary and leaves the previous file as it was.
+/// disk, the temporary is renamed over the target, and the directory is
+/// flushed so that the rename itself is on disk. A failure (a full disk, say)
+/// deletes the temporary and leaves the previous file as it was.
 /// </summary>
 public static class AtomicFile
 {
@@ -28,5 +29,6 @@ public static class AtomicFile
             try { File.Delete(tmp); } catch (IOException) { }
             throw;
         }
+        DirectorySync.Flush(dir);
     }
 }

@@ -109,7 +109,11 @@ public sealed class SafetensorsFile
     }
 
     /// <summary>Writes float32 tensors (row-major, keys sorted) with optional metadata, atomically: a temporary file, fsync, then rename.</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => WriteTo(stream, tensors, metadata));
+
+    /// <summary>The same bytes as <see cref="Write"/>, to a stream.</summary>
+    internal static void WriteTo(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = new Dictionary<string, object>();
         long offset = 0;
@@ -123,15 +127,12 @@ public sealed class SafetensorsFile
         if (metadata is { Count: > 0 }) header["__metadata__"] = metadata;
         var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
         int pad = (8 - json.Length % 8) % 8;
-        AtomicFile.Write(path, stream =>
-        {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)(json.Length + pad));
-            stream.Write(len);
-            stream.Write(json);
-            for (int i = 0; i < pad; i++) stream.WriteByte((byte)' ');
-            foreach (var k in keys)
-                stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensors[k].ToArray().AsSpan()));
-        });
+        Span<byte> len = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)(json.Length + pad));
+        stream.Write(len);
+        stream.Write(json);
+        for (int i = 0; i < pad; i++) stream.WriteByte((byte)' ');
+        foreach (var k in keys)
+            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensors[k].ToArray().AsSpan()));
     }
 }
