@@ -106,9 +106,11 @@ public static class Checkpoint
             catch (FormatException e) { throw new InvalidDataException($"{manifestPath}: generator '{key}' has a bad state ({e.Message}).", e); }
 
         var modelFile = ReadVerified(directory, m.Model, manifestPath);
-        var trainFile = m.Train is null ? null : ReadVerified(directory, m.Train, manifestPath);
-        if ((optimizer is not null || ema is not null) && trainFile is null)
-            throw new InvalidDataException($"{manifestPath}: the checkpoint lists no optimizer/EMA tensor file.");
+        SafetensorsFile? trainFile = null;
+        if (optimizer is not null || ema is not null)
+            trainFile = m.Train is null
+                ? throw new InvalidDataException($"{manifestPath}: the checkpoint lists no optimizer/EMA tensor file.")
+                : ReadVerified(directory, m.Train, manifestPath);
 
         using var scope = Tensor.Scope();
         var modelTensors = modelFile.Keys.ToDictionary(k => k, modelFile.Load);

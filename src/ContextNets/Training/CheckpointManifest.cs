@@ -34,7 +34,8 @@ internal sealed record CheckpointManifest(
         CheckpointManifest? m;
         try { m = JsonSerializer.Deserialize<CheckpointManifest>(bytes, Json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: the checkpoint record is not valid JSON ({e.Message}); the file is damaged.", e); }
-        if (m is null || m.Model is null || m.State is null) throw new InvalidDataException($"{path}: the checkpoint record lacks its model file or its state.");
+        if (m is null || m.Model is null || m.State is null || m.State.Rng is null || m.State.Metrics is null || m.Optimizer is { Steps: null } || m.Optimizer is { Kind: null })
+            throw new InvalidDataException($"{path}: the checkpoint record lacks its model file, its state or part of them.");
         if (m.Format != CurrentFormat) throw new InvalidDataException($"{path}: checkpoint format '{m.Format}' is not '{CurrentFormat}'.");
         foreach (var f in new[] { m.Model, m.Train })
             if (f is not null && (string.IsNullOrEmpty(f.File) || Path.GetFileName(f.File) != f.File || f.Bytes < 0 || f.Sha256 is not { Length: 64 }))

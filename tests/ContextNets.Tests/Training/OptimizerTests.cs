@@ -162,13 +162,28 @@ public class OptimizerTests
         var bBefore = b.ToArray();
         using var opt = new AdamW([new ParamGroup([("a", a), ("b", b)], 0.1)], 0.01);
         SetGrad(a, [1, 2, 3, 4]);
-        int version = b.Version;
+        int versionA = a.Version, versionB = b.Version;
         opt.Step();
         Assert.Equal(bBefore, b.ToArray());
-        Assert.Equal(version, b.Version);
+        Assert.Equal(versionB, b.Version);
+        Assert.Equal(versionA + 1, a.Version);
         Assert.Equal(1, opt.Snapshot().Steps["a"]);
         Assert.Equal(0, opt.Snapshot().Steps["b"]);
-        Assert.NotEqual(0, a.Version);
+    }
+
+    [Fact]
+    public void ConvolutionSeesTheUpdatedWeights()
+    {
+        // The backend caches a reordered copy of conv weights; the update must invalidate it.
+        using var w = Param(8, 4, 3, 3, 3);
+        using var opt = new Sgd([new ParamGroup([("w", w)])], 0.5);
+        using var scope = Tensor.Scope();
+        var x = Tensor.Randn([1, 3, 6, 6], 9);
+        F.Conv2d(x, w, padding: 1);
+        SetGrad(w, Grad(1, w.Numel, 8));
+        opt.Step();
+        var fresh = Tensor.FromArray(w.ToArray(), w.Shape);
+        Assert.Equal(F.Conv2d(x, fresh, padding: 1).ToArray(), F.Conv2d(x, w, padding: 1).ToArray());
     }
 
     [Fact]
