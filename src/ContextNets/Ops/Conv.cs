@@ -25,7 +25,7 @@ public static partial class F
             Tensor? gx = null, gw = null, gb = null;
             if (x.RequiresGrad)
             {
-                gx = Tensor.Empty(x.Shape, Engine.ActivationFormat);
+                gx = Tensor.Empty(x.Shape, DnnlConv.BackwardDataLayout(g));
                 DnnlConv.BackwardData(g, gy, weight, gx);
             }
             if (weight.RequiresGrad || bias?.RequiresGrad == true)

@@ -31,12 +31,12 @@ public class DnnlConvKernelTests
     {
         int pad = dilation * (k - 1) / 2;
         var g = new ConvGeometry(8, cin, hw, hw, cout, k, k, stride, stride, pad, pad, dilation, dilation, groups);
-        var activation = Tensor.StridesFor(new Shape(g.N, cin, hw, hw), Engine.ActivationFormat);
+        var gradLayout = Tensor.StridesFor(new Shape(g.N, cin, hw, hw), DnnlConv.BackwardDataLayout(g));
         var kernels = new (string pass, string impl)[]
         {
             ("inference", DnnlConv.ForwardPrimitive(g, hasBias: true, training: false, postOps: null).Implementation),
             ("training", DnnlConv.ForwardPrimitive(g, hasBias: true, training: true, postOps: null).Implementation),
-            ("backward data", DnnlConv.BackwardDataPrimitive(g, activation).Implementation),
+            ("backward data", DnnlConv.BackwardDataPrimitive(g, gradLayout).Implementation),
             ("backward weights", DnnlConv.BackwardWeightsPrimitive(g, hasBias: true).Implementation),
         };
         foreach (var (pass, impl) in kernels)

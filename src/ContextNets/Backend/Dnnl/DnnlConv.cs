@@ -28,6 +28,14 @@ internal static unsafe class DnnlConv
         p.Execute([(Arg.DiffDst, diffDst), (Arg.Weights, wts), (Arg.DiffSrc, (nint)gx.Data)]);
     }
 
+    /// <summary>
+    /// The layout of the input gradient. For an input of a few channels (an image), oneDNN's channels-last
+    /// backward-data pads the channels to 16 and runs five times slower than its row-major GEMM path, and a
+    /// mixed layout falls back to the reference kernel; so such gradients are computed row-major throughout.
+    /// </summary>
+    public static MemoryFormat BackwardDataLayout(in ConvGeometry g) =>
+        g.Cin < 16 && g.Groups == 1 ? MemoryFormat.Contiguous : Engine.ActivationFormat;
+
     internal static Primitive BackwardDataPrimitive(ConvGeometry g, int[] gxStrides)
     {
         var key = PrimitiveKey.For("conv_bwd_data");
@@ -37,7 +45,7 @@ internal static unsafe class DnnlConv
             var fwd = ForwardPrimitive(g, hasBias: false, training: true, postOps: null);
             var gsrc = Md.Strided([g.N, g.Cin, g.H, g.W], gxStrides);
             var wmd = Md.Any(g.WeightDims);
-            var gdst = Activation(g.OutShape);
+            var gdst = Md.Strided(g.OutShape.Dims, Tensor.StridesFor(g.OutShape, BackwardDataLayout(g)));
             var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
             long* sp = stackalloc long[8];
             Spatial(g, sp);
