@@ -1,19 +1,22 @@
-# Sourced by ./ctxnet, ./test and .ci/run: installs the Debian packages ContextNets needs when they are missing.
-# The packages: oneDNN 2.6 (runtime and headers), the Fashion-MNIST dataset, and the PNG and JPEG decoders
-# (libpng, libturbojpeg; their headers only for the tests that check our bindings against them).
-CTXNET_APT_PACKAGES="libdnnl2 libdnnl-dev dataset-fashion-mnist libpng16-16 libturbojpeg0 libpng-dev libturbojpeg0-dev"
+# Sourced by ./ctxnet and ./test: installs the Debian packages ContextNets needs when they are missing.
+# At run time: oneDNN 2.6, the Fashion-MNIST dataset, and the PNG and JPEG decoders.
+CTXNET_APT_PACKAGES="libdnnl2 dataset-fashion-mnist libpng16-16 libturbojpeg0"
+# For the tests as well: the headers that our bindings are checked against (compiled with gcc), and Debian's
+# PyTorch, which makes the reference logits that the models are compared with.
+CTXNET_TEST_PACKAGES="libdnnl-dev libpng-dev libturbojpeg0-dev gcc python3-torch python3-torchvision"
 
 missing_packages() {
   local p missing=""
-  for p in $CTXNET_APT_PACKAGES; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
   done
   echo "$missing"
 }
 
+# require_native [extra packages...]: the run-time packages and any extra ones.
 require_native() {
   local missing
-  missing=$(missing_packages)
+  missing=$(missing_packages $CTXNET_APT_PACKAGES "$@")
   [ -z "$missing" ] && return 0
   echo "ContextNets needs these Debian packages:$missing" >&2
   local sudo=""
