@@ -11,7 +11,8 @@ namespace ContextNets.Attention;
 /// mode). With <c>norm</c>, a BatchNorm2d `norm` follows conv_out, and conv_out
 /// has no bias (the norm's shift replaces it), as mmcv's ConvModule builds it.
 /// As in the paper, the block starts as the identity: conv_out is zeroed, or
-/// the norm's gamma when there is one.
+/// the norm's gamma when there is one. A 2-D result is in the engine's
+/// activation layout, whatever the input's layout.
 /// </summary>
 public sealed class NonLocal : Module, IAttentionSource
 {
@@ -77,14 +78,16 @@ public sealed class NonLocal : Module, IAttentionSource
             return t;
         }
 
-        // The input as the 4-D channels-last map [N, C, T*H, W]: a view for a channels-last 2-D input.
+        // The input as the 4-D channels-last map [N, C, T*H, W]: a view for a channels-last 2-D input. The
+        // residual is added there too, where both operands lie alike (a mixed-layout add is a slow strided walk).
         var map = Step(F.ToFormat(x.Rank == 4 ? x : Step(F.Reshape(x, [.. geo.MapShape(geo.C).Dims])), MemoryFormat.ChannelsLast));
         var (o, attention) = NonLocalAttention.Forward(map, geo, Params);
         if (CaptureAttention) Keep(attention);
         attention.Dispose();
         if (Norm is not null) o = Norm.Forward(Step(o));
-        if (x.Rank != 4) o = F.Reshape(Step(o), [.. x.Shape.Dims]);
-        var z = F.Add(x, Step(o));
+        var z = F.Add(map, Step(o));
+        if (x.Rank != 4) z = F.Reshape(Step(z), [.. x.Shape.Dims]);
+        else if (Engine.ActivationFormat != MemoryFormat.ChannelsLast) z = F.ToFormat(Step(z), Engine.ActivationFormat);
         // Without a graph to keep them alive, the intermediate maps go now, scope or not.
         if (!z.RequiresGrad)
             foreach (var t in steps) t.Dispose();

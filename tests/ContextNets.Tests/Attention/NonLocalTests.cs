@@ -93,6 +93,7 @@ public class NonLocalTests
             var (z, attention) = RefNonLocal.Forward(x, p, cfg);
             var grads = RefNonLocal.Backward(x, p, cfg, gz);
             var run = Run(block, x, gz, format);
+            if (shape.Length == 4) Assert.Equal(Engine.ActivationFormat, run.Format);
             Check.Close(z, run.Z, what: what + " z");
             Check.Close(attention, run.Attention, what: what + " attention");
             Check.Close(grads["x"], run.Grads["x"], what: what + " grad x");
@@ -276,7 +277,7 @@ public class NonLocalTests
 
     // ---------------------------------------------------------------- helpers
 
-    private sealed record Result(RefTensor Z, RefTensor Attention, Dictionary<string, RefTensor> Grads, Dictionary<string, RefTensor> Buffers);
+    private sealed record Result(RefTensor Z, RefTensor Attention, Dictionary<string, RefTensor> Grads, Dictionary<string, RefTensor> Buffers, MemoryFormat Format);
 
     /// <summary>Forward with the attention captured, backward of sum(z * gz); the gradients by parameter name and "x".</summary>
     private static Result Run(NonLocal block, RefTensor x, RefTensor gz, MemoryFormat format)
@@ -291,7 +292,7 @@ public class NonLocalTests
         var grads = block.NamedParameters().ToDictionary(p => p.name, p => RefTensor.From(p.tensor.Grad!));
         grads["x"] = RefTensor.From(xt.Grad!);
         var buffers = block.NamedBuffers().ToDictionary(b => b.name, b => RefTensor.From(b.tensor));
-        return new Result(RefTensor.From(z), RefTensor.From(block.LastAttention!), grads, buffers);
+        return new Result(RefTensor.From(z), RefTensor.From(block.LastAttention!), grads, buffers, z.Format);
     }
 
     /// <summary>W_z y + b, the pairwise map, and the gradients of x and each parameter, for one implementation of the block before its residual.</summary>
