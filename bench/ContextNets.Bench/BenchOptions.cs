@@ -5,7 +5,7 @@ internal sealed record BenchOptions(string Mode, int Reps, int Threads, string? 
 {
     public const string Usage =
         "usage: ContextNets.Bench convs|overhead|all [--reps N] [--threads T] [--out FILE]\n" +
-        "       ContextNets.Bench blocks|splat [their own options]   (attention blocks against shared/reference/bench_blocks.py)\n" +
+        "       ContextNets.Bench blocks|splat|nl [their own options]   (attention blocks against shared/reference/bench_blocks.py)\n" +
         "                         [--only name,name] [--torch-layouts nchw,channels_last | --no-torch]\n" +
         "                         [--layout channels_last|nchw]   (our activation layout; channels_last is the engine's)";
 
