@@ -87,7 +87,11 @@ internal static unsafe class DnnlConv
         var key = PrimitiveKey.For("conv_fwd");
         g.AddTo(ref key);
         key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat);
-        if (postOps is not null) foreach (int a in postOps.EltwiseAlgs) key.Add(a);
+        if (postOps is not null)
+        {
+            key.Add(postOps.Sum ? -1 : 0);
+            foreach (int a in postOps.EltwiseAlgs) key.Add(a);
+        }
         return PrimitiveCache.Get(key.Build(), () =>
         {
             var src = Activation(new Shape(g.N, g.Cin, g.H, g.W));
