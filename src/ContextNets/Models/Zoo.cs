@@ -36,6 +36,19 @@ public static class Zoo
         return e.Config(numClasses ?? e.DefaultClasses, inChannels ?? e.DefaultInChannels);
     }
 
+    /// <summary>
+    /// The profile (<see cref="Profiler"/>) of a model with its default classes and channels on one image of
+    /// <paramref name="inputSize"/> squared (the model's default input when null).
+    /// </summary>
+    public static ModelProfile Profile(string name, int? inputSize = null)
+    {
+        var e = Entry(name);
+        int size = inputSize ?? e.InputSize;
+        if (size < 1) throw new ArgumentException($"The input size must be positive, got {size}.");
+        using var model = Create(name);
+        return Profiler.Of(model, new Shape(1, e.DefaultInChannels, size, size));
+    }
+
     /// <summary>A freshly initialized model by name (numClasses and inChannels default to the model's: 1000 and 3 for ImageNet models, 10 and 1 for the CIFAR-style ones).</summary>
     public static ResNet Create(string name, int? numClasses = null, int? inChannels = null) => new(Config(name, numClasses, inChannels));
 }
