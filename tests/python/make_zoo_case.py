@@ -84,6 +84,11 @@ class NonLocalBlock(nn.Module):
         self.g, self.theta, self.phi = nn.Conv2d(c, k, 1), nn.Conv2d(c, k, 1), nn.Conv2d(c, k, 1)
         self.conv_out = nn.Conv2d(k, c, 1, bias=False)
         self.norm = nn.BatchNorm2d(c)
+        # The paper's (and mmcv's) init of the embeddings. PyTorch's default, about twice as wide, makes the softmax so
+        # peaked that float32 itself lands 8e-5 of the logits' scale away from float64.
+        for conv in (self.g, self.theta, self.phi):
+            nn.init.normal_(conv.weight, std=0.01)
+            nn.init.zeros_(conv.bias)
 
     def forward(self, x):
         n, _, h, w = x.shape

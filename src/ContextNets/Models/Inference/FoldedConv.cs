@@ -14,11 +14,16 @@ internal sealed unsafe class FoldedConv : IDisposable
 {
     private readonly Tensor _weight, _bias;
     private readonly int _stride, _padding, _dilation, _groups, _cin, _cout, _k;
-    private readonly bool _relu;
+    private readonly bool _relu, _winograd;
     private readonly ConcurrentDictionary<Primitive, Lazy<(nint ptr, int capacity)>> _layouts = new();
 
-    public FoldedConv(Conv2d conv, BatchNorm2d? bn, bool relu)
+    /// <param name="conv">The convolution.</param>
+    /// <param name="bn">The BatchNorm after it, if any, to fold in.</param>
+    /// <param name="relu">Apply ReLU to the result.</param>
+    /// <param name="winograd">Run 3x3 stride-1 convs with oneDNN's Winograd kernels where it has them (<see cref="DnnlWinograd"/>).</param>
+    public FoldedConv(Conv2d conv, BatchNorm2d? bn, bool relu, bool winograd = true)
     {
+        _winograd = winograd;
         _cin = conv.InChannels;
         _cout = conv.OutChannels;
         _k = conv.KernelSize;
@@ -87,11 +92,17 @@ internal sealed unsafe class FoldedConv : IDisposable
     private void Execute(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
     {
         var post = sum || relu ? new PostOps(relu ? [Alg.EltwiseRelu] : []) { Sum = sum } : null;
-        var p = DnnlConv.ForwardPrimitive(g, hasBias: true, training: false, post);
+        var p = (_winograd && DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, post) : null)
+            ?? DnnlConv.ForwardPrimitive(g, hasBias: true, training: false, post);
         using var staging = new Staging();
         nint src = staging.Input(x, p.Query(Q.SrcMd));
         nint wts = Weights(p, g);
-        p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Bias, (nint)_bias.Data), (Arg.Dst, (nint)y.Data)]);
+        // A Winograd kernel works in its own blocked layout: the output (and for a fused sum the shortcut it starts from) is reordered.
+        var dstMd = p.Query(Q.DstMd);
+        nint dst = staging.Output(y, dstMd, out bool copy);
+        if (copy && sum) PrimitiveCache.Reorder(Md.Of(y), (nint)y.Data, dstMd, dst);
+        p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Bias, (nint)_bias.Data), (Arg.Dst, dst)]);
+        if (copy) Staging.CopyOut(dstMd, dst, y);
     }
 
     private nint Weights(Primitive p, ConvGeometry g)
