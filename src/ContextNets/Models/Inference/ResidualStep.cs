@@ -86,8 +86,7 @@ internal sealed class ResidualStep : IStep
         }
         else
         {
-            z = F.Relu(F.Add(y, shortcut));
-            shortcut.Dispose();
+            z = AddRelu(y, shortcut);
         }
         if (!ReferenceEquals(y, x)) y.Dispose();
         if (_after is not null)
@@ -97,6 +96,23 @@ internal sealed class ResidualStep : IStep
             z = after;
         }
         return scope.Keep(z);
+    }
+
+    // ReLU(y + shortcut) over the shortcut's memory in one pass when both lie alike (tensors are dense, so memory order serves).
+    private static unsafe Tensor AddRelu(Tensor y, Tensor shortcut)
+    {
+        if (!y.SameLayout(shortcut))
+        {
+            using (shortcut) return F.Relu(F.Add(y, shortcut));
+        }
+        float* a = y.Data, s = shortcut.Data;
+        Backend.Managed.Par.For(y.Numel, 2, (begin, end) =>
+        {
+            var dst = new Span<float>(s + begin, end - begin);
+            System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(a + begin, end - begin), dst, dst);
+            System.Numerics.Tensors.TensorPrimitives.Max(dst, 0f, dst);
+        });
+        return shortcut;
     }
 
     public void Dispose()
