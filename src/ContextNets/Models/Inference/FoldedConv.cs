@@ -92,7 +92,7 @@ internal sealed unsafe class FoldedConv : IDisposable
     private void Execute(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
     {
         var post = sum || relu ? new PostOps(relu ? [Alg.EltwiseRelu] : []) { Sum = sum } : null;
-        var p = (_winograd && DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, post) : null)
+        var p = (_winograd && DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, hasBias: true, training: false, post) : null)
             ?? DnnlConv.ForwardPrimitive(g, hasBias: true, training: false, post);
         using var staging = new Staging();
         nint src = staging.Input(x, p.Query(Q.SrcMd));
