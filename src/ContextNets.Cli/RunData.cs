@@ -12,6 +12,9 @@ namespace ContextNets.Cli;
 internal sealed class RunData
 {
     public const string FashionMnistName = "fashion-mnist";
+    /// <summary>Where to find Fashion-MNIST's IDX files instead of Debian's folder.</summary>
+    public const string FashionMnistVariable = "CTXNET_FASHION_MNIST";
+
     public static readonly string[] AugNames = ["none", "basic", "autoaugment", "randaugment"];
 
     private RunData(IDataset train, IDataset test, int channels, int size, Normalize normalize, bool fixedSize, string description)
@@ -39,7 +42,7 @@ internal sealed class RunData
     /// <summary>Loads and checks the data; every problem is an exception with a message for the user.</summary>
     public static RunData Open(string data, int? imageSize, string model)
     {
-        if (data == FashionMnistName) return Idx(null, imageSize);
+        if (data == FashionMnistName) return Idx(Environment.GetEnvironmentVariable(FashionMnistVariable) is { Length: > 0 } r ? r : null, imageSize);
         string root = Path.GetFullPath(data);
         if (!Directory.Exists(root))
             throw new CliException($"The data folder {root} does not exist. Use --data {FashionMnistName}, or a folder with one subfolder of images per class.");

@@ -16,7 +16,7 @@ internal sealed class TrainingProgress
     private readonly Trainer _trainer;
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly long _startStep;
-    private TimeSpan _lastShown = TimeSpan.MinValue;
+    private TimeSpan _lastShown;
 
     private TrainingProgress(Trainer trainer)
     {
