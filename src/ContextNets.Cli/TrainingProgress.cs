@@ -41,7 +41,7 @@ internal sealed class TrainingProgress
         AnsiConsole.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 view.HookBar(ctx);
@@ -79,7 +79,8 @@ internal sealed class TrainingProgress
         _trainer.EpochDone = m =>
         {
             if (task is null) return;
-            task.Description = Markup.Escape(Summary(m));
+            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {m.Epoch}  train {m.TrainLoss:F4} / {100 * m.TrainAccuracy:F2}%  test {m.TestLoss:F4} / {100 * m.TestAccuracy:F2}%  {m.Seconds:F0} s"));
             task.StopTask();
             task = null;
         };
