@@ -35,6 +35,6 @@ internal static class ModelCatalog
         return new ResNet(config);
     }
 
-    /// <summary>The side of the square images a model is trained on when the data does not fix it (image folders).</summary>
-    public static int DefaultImageSize(string name) => 32;
+    /// <summary>The side of the square images trained on when the data does not fix it (image folders): the CIFAR ResNets' 32.</summary>
+    public const int DefaultImageSize = 32;
 }

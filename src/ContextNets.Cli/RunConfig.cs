@@ -27,7 +27,7 @@ internal sealed record RunConfig
     public string[] Classes { get; init; } = [];
     public float[] Mean { get; init; } = [];
     public float[] Std { get; init; } = [];
-    public string Aug { get; init; } = "basic";
+    public string Aug { get; init; } = TrainCommand.DefaultAug;
     public double Mixup { get; init; }
     public double Cutmix { get; init; }
     public int BatchSize { get; init; } = 128;
