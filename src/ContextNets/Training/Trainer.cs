@@ -107,7 +107,7 @@ public sealed class Trainer : IDisposable
         if (State.Epoch == 0 && Checkpoint.Exists(Directory, Last))
             throw new InvalidOperationException($"{Directory} already holds a trained run: resume it, or train into another folder.");
         if (!File.Exists(Path.Combine(Directory, ConfigFile)))
-            AtomicFile.Write(Path.Combine(Directory, ConfigFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(_config.ToJsonString(TrainerOptions.Json))));
+            AtomicFile.Write(Path.Combine(Directory, ConfigFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(_config.ToJsonString(TrainerOptions.Json) + "\n")));
         int end = Math.Min(Options.Epochs, stopAfterEpoch ?? Options.Epochs);
         for (int epoch = State.Epoch; epoch < end; epoch++) RunEpoch(epoch, cancel);
         return new TrainResult(State.Epoch, Options.Epochs, BestAccuracy, (int)State.Metrics.GetValueOrDefault(BestEpochKey), _history.LastOrDefault(), Directory);

@@ -61,6 +61,18 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("after 1 epochs", resumed.stdout);
     }
 
+    [Fact]
+    public void DivergingRunStopsWithItsOwnExitCodeAndLeavesNoFolder()
+    {
+        string data = ImageFolder(12, 3), run = _tmp.File("run");
+        var (code, stdout, stderr) = CliProcess.Run($"train --model resnet20 --data {data} --epochs 2 --batch-size 8 --image-size 8 --lr 1e30 --out {run}", Ci);
+        Assert.True(code == 4, $"exit {code}: {stderr}{stdout}");
+        Assert.Contains("Training diverged at step", stderr);
+        Assert.Contains("stopped before its first checkpoint", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
     private void AssertRefused((int exitCode, string stdout, string stderr) r, string run, params string[] phrases)
     {
         Assert.Equal(2, r.exitCode);
