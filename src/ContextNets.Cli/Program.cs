@@ -1,10 +1,14 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using ContextNets;
 using ContextNets.Cli;
+using ContextNets.Data;
 
 var root = new RootCommand("ContextNets: convolutional networks with global-context attention, on the CPU.");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 try
 {
@@ -13,5 +17,15 @@ try
 catch (NativeDependencyException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 3;
+    return ExitCodes.NativeMissing;
+}
+catch (CliException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return e.ExitCode;
+}
+catch (Exception e) when (e is DatasetNotFoundException or InvalidDataException or FileNotFoundException)
+{
+    Console.Error.WriteLine(e.Message);
+    return ExitCodes.BadInput;
 }

@@ -31,6 +31,15 @@ public static class Checkpoint
         return Path.Combine(directory, CheckpointManifest.Parse(File.ReadAllBytes(path), path).Model.File);
     }
 
+    /// <summary>The scalar state of the committed checkpoint, without reading its tensors (to check a run's recipe before loading).</summary>
+    public static TrainingState ReadState(string directory, string name)
+    {
+        CheckName(name);
+        var path = ManifestPath(directory, name);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint '{name}' in {directory} (no {name}.json).", path);
+        return CheckpointManifest.Parse(File.ReadAllBytes(path), path).State;
+    }
+
     public static void Save(string directory, string name, Module model, TrainingState state, Optimizer? optimizer = null, ModelEma? ema = null) =>
         Save(directory, name, model, state, optimizer, ema, filter: null);
 

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using System.Globalization;
+using ContextNets.Training;
+
+namespace ContextNets.Cli;
+
+/// <summary>`ctxnet eval RUN`: the test loss and accuracy of a run's checkpoint.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var run = new Argument<string>("RUN") { Description = "A run folder made by ctxnet train." };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "best or last.", DefaultValueFactory = _ => Trainer.Best };
+        var command = new Command("eval", "Evaluate a run's checkpoint on its test set.") { run, checkpoint };
+        command.SetAction(p =>
+        {
+            using var interrupt = Interrupt.Install();
+            string dir = p.GetValue(run)!;
+            var (config, model, state) = RunModel.Load(dir, p.GetValue(checkpoint)!);
+            using (model)
+            {
+                var data = RunData.Open(config.Data, config.ImageSize);
+                using var loader = data.TestLoader();
+                var r = Trainer.Evaluate(model, loader, interrupt.Token);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{config.Model}, checkpoint '{p.GetValue(checkpoint)}' (epoch {state.Epoch}), on {r.Samples} test images: loss {r.Loss:F4}, accuracy {100 * r.Accuracy:F2}% ({r.Samples / r.Seconds:F0} img/s)"));
+            }
+            return 0;
+        });
+        return command;
+    }
+}

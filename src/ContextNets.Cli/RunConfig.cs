@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContextNets.Training;
+
+namespace ContextNets.Cli;
+
+/// <summary>
+/// What a run folder's config.json records: enough to resume the run, evaluate it
+/// and predict with it (the model, its input, its classes and normalization, the
+/// data and the whole recipe).
+/// </summary>
+internal sealed record RunConfig
+{
+    public string Tool { get; init; } = "ctxnet " + (typeof(Tensor).Assembly.GetName().Version?.ToString(3) ?? "?");
+    public string Model { get; init; } = ModelCatalog.Default;
+
+    /// <summary>"fashion-mnist", or the full path of a folder (image classes, or IDX files).</summary>
+    public string Data { get; init; } = RunData.FashionMnistName;
+
+    public const string WholeImage = "resize", CenterCrop = "center-crop";
+
+    public int ImageSize { get; init; }
+
+    /// <summary>How an image becomes the model's input at test time: <see cref="WholeImage"/> resized, or the <see cref="CenterCrop"/> of the evaluation pipeline.</summary>
+    public string Preprocess { get; init; } = WholeImage;
+    public int InChannels { get; init; }
+    public string[] Classes { get; init; } = [];
+    public float[] Mean { get; init; } = [];
+    public float[] Std { get; init; } = [];
+    public string Aug { get; init; } = TrainCommand.DefaultAug;
+    public double Mixup { get; init; }
+    public double Cutmix { get; init; }
+    public int BatchSize { get; init; } = 128;
+    public long Seed { get; init; }
+    public TrainerOptions Trainer { get; init; } = new();
+
+    public JsonObject ToJson() => (JsonObject)JsonSerializer.SerializeToNode(this, TrainerOptions.Json)!;
+
+    public static string PathIn(string run) => Path.Combine(run, Training.Trainer.ConfigFile);
+
+    /// <summary>The config of a run folder; a missing or unreadable one is a <see cref="CliException"/>.</summary>
+    public static RunConfig Load(string run)
+    {
+        if (!Directory.Exists(run)) throw new CliException($"The run folder {run} does not exist.");
+        var path = PathIn(run);
+        if (!File.Exists(path)) throw new CliException($"{run} is not a run folder: it has no {Training.Trainer.ConfigFile}.");
+        try
+        {
+            var config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllBytes(path), TrainerOptions.Json)
+                ?? throw new CliException($"{path} is empty.");
+            if (config.Classes.Length == 0 || config.InChannels < 1 || config.ImageSize < 1 || config.Mean.Length != config.InChannels)
+                throw new CliException($"{path} lacks the model's input description (classes, channels, image size, normalization).");
+            return config;
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{path} is not a valid run config: {e.Message}");
+        }
+    }
+}

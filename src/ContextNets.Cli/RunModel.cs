@@ -1,0 +1,32 @@
+using ContextNets.NN;
+using ContextNets.Training;
+
+namespace ContextNets.Cli;
+
+/// <summary>A trained run's model, rebuilt from config.json and loaded from one of its checkpoints.</summary>
+internal static class RunModel
+{
+    public static readonly string[] CheckpointNames = [Trainer.Best, Trainer.Last];
+
+    public static (RunConfig config, Module model, TrainingState state) Load(string run, string checkpoint)
+    {
+        if (!CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", CheckpointNames)}, not '{checkpoint}'.");
+        var config = RunConfig.Load(run);
+        ModelCatalog.Require(config.Model);
+        if (!Checkpoint.Exists(run, checkpoint))
+            throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
+        Engine.EnsureNative();
+        var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels);
+        try
+        {
+            var state = Checkpoint.Load(run, checkpoint, model);
+            model.Eval();
+            return (config, model, state);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace ContextNets.Data;
+
+/// <summary>Some samples of a dataset, by index, with the same classes.</summary>
+public sealed class Subset : IDataset
+{
+    private readonly IDataset _source;
+    private readonly int[] _indices;
+
+    public Subset(IDataset source, int[] indices)
+    {
+        foreach (var i in indices)
+            if ((uint)i >= (uint)source.Count) throw new ArgumentException($"Subset index {i} is outside the dataset's {source.Count} samples.");
+        _source = source;
+        _indices = (int[])indices.Clone();
+    }
+
+    public int Count => _indices.Length;
+    public IReadOnlyList<string> Classes => _source.Classes;
+    public int Label(int index) => _source.Label(_indices[index]);
+    public Image8 Image(int index) => _source.Image(_indices[index]);
+
+    /// <summary>
+    /// A deterministic hold-out split: a class of n samples gives max(1, n / <paramref name="every"/>) of them to the
+    /// held-out part, counting back from its last sample in steps of <paramref name="every"/>; a class with a single
+    /// sample stays whole in training.
+    /// </summary>
+    public static (Subset train, Subset heldOut) Split(IDataset source, int every = 10)
+    {
+        if (every < 2) throw new ArgumentException($"A hold-out split takes every n-th sample with n >= 2, not {every}.");
+        var train = new List<int>();
+        var held = new List<int>();
+        foreach (var group in Enumerable.Range(0, source.Count).GroupBy(source.Label))
+        {
+            var members = group.ToArray();
+            int n = members.Length, take = n < 2 ? 0 : Math.Max(1, n / every);
+            var heldPositions = Enumerable.Range(0, take).Select(j => n - 1 - j * every).ToHashSet();
+            for (int k = 0; k < n; k++) (heldPositions.Contains(k) ? held : train).Add(members[k]);
+        }
+        return (new Subset(source, [.. train.Order()]), new Subset(source, [.. held.Order()]));
+    }
+}

@@ -1,0 +1,142 @@
+using ContextNets.IO;
+using ContextNets.Tests.Data;
+
+namespace ContextNets.Tests.Cli;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    private static readonly Dictionary<string, string> Ci = new() { ["CI"] = "true", ["CTXNET_THREADS"] = "1" };
+
+    public void Dispose() => _tmp.Dispose();
+
+    /// <summary>Solid-colour 8x8 PNGs with a little noise: red is "apple", blue is "sky".</summary>
+    private string ImageFolder(int trainPerClass, int valPerClass)
+    {
+        string root = _tmp.File("images");
+        var rng = new Random(3);
+        foreach (var (split, count) in new[] { ("train", trainPerClass), ("val", valPerClass) })
+            foreach (var (name, rgb) in new[] { ("apple", new byte[] { 200, 30, 30 }), ("sky", new byte[] { 30, 60, 210 }) })
+                for (int i = 0; i < count; i++)
+                {
+                    var px = new byte[8 * 8 * 3];
+                    for (int k = 0; k < px.Length; k++) px[k] = (byte)Math.Clamp(rgb[k % 3] + rng.Next(-20, 21), 0, 255);
+                    _tmp.Write(Path.Combine("images", split, name, $"{i:D2}.png"), Png.Encode(px, 8, 8, 3));
+                }
+        return root;
+    }
+
+    [Fact]
+    public void TinyRunOnAnImageFolderCompletesAndWritesTheRunFolder()
+    {
+        string data = ImageFolder(12, 3), run = _tmp.File("run");
+        var (code, stdout, stderr) = CliProcess.Run($"train --model resnet20 --data {data} --epochs 1 --batch-size 8 --image-size 8 --out {run}", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Test accuracy: ", stdout);
+        Assert.Contains($"Run folder: {run}", stdout);
+        Assert.Matches(@"epoch 1  train loss \d+\.\d+ acc", stdout);
+        foreach (var f in new[] { "config.json", "metrics.csv", "chart.png", "last.json", "best.json" })
+            Assert.True(File.Exists(Path.Combine(run, f)), $"{f} is missing");
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length);
+        Assert.Single(Directory.GetFiles(run, "best-*.safetensors"));
+        Assert.DoesNotContain("\u001b[", stdout);
+
+        var eval = CliProcess.Run($"eval {run}", Ci);
+        Assert.True(eval.exitCode == 0, eval.stderr);
+        Assert.Matches(@"on 6 test images: loss \d+\.\d+, accuracy \d+\.\d\d%", eval.stdout);
+
+        string image = Path.Combine(data, "val", "sky", "00.png");
+        var predict = CliProcess.Run($"predict {run} {image}", Ci);
+        Assert.True(predict.exitCode == 0, predict.stderr);
+        var lines = predict.stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(image, lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^\s+\d+\.\d\d%  (apple|sky)$", lines[1]);
+        double total = lines[1..].Sum(l => double.Parse(l.Trim().Split('%')[0], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(total, 99.98, 100.02);
+
+        // A finished run resumes to nothing more and says so with its accuracy.
+        var resumed = CliProcess.Run($"train --resume {run}", Ci);
+        Assert.True(resumed.exitCode == 0, resumed.stderr);
+        Assert.Contains("after 1 epochs", resumed.stdout);
+    }
+
+    [Fact]
+    public void DivergingRunStopsWithItsOwnExitCodeAndLeavesNoFolder()
+    {
+        string data = ImageFolder(12, 3), run = _tmp.File("run");
+        var (code, stdout, stderr) = CliProcess.Run($"train --model resnet20 --data {data} --epochs 2 --batch-size 8 --image-size 8 --lr 1e30 --out {run}", Ci);
+        Assert.True(code == 4, $"exit {code}: {stderr}{stdout}");
+        Assert.Contains("Training diverged at step", stderr);
+        Assert.Contains("stopped before its first checkpoint", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
+    private void AssertRefused((int exitCode, string stdout, string stderr) r, string run, params string[] phrases)
+    {
+        Assert.Equal(2, r.exitCode);
+        foreach (var p in phrases) Assert.Contains(p, r.stderr);
+        Assert.DoesNotContain("   at ", r.stderr);
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
+    [Fact]
+    public void UnknownModelIsNamedWithTheKnownOnes()
+    {
+        string run = _tmp.File("run");
+        AssertRefused(CliProcess.Run($"train --model resnet21 --out {run}", Ci), run, "Unknown model 'resnet21'", "gc_resnet20");
+    }
+
+    [Fact]
+    public void MissingFashionMnistNamesTheAptPackage()
+    {
+        string run = _tmp.File("run"), empty = _tmp.File("no-dataset");
+        Directory.CreateDirectory(empty);
+        var env = new Dictionary<string, string>(Ci) { ["CTXNET_FASHION_MNIST"] = empty };
+        AssertRefused(CliProcess.Run($"train --out {run}", env), run, "Fashion-MNIST was not found", "apt-get install dataset-fashion-mnist");
+    }
+
+    [Fact]
+    public void EmptyClassFolderIsNamed()
+    {
+        string data = ImageFolder(4, 0), run = _tmp.File("run");
+        Directory.CreateDirectory(Path.Combine(data, "train", "zebra"));
+        AssertRefused(CliProcess.Run($"train --data {Path.Combine(data, "train")} --out {run}", Ci), run, "The class folder 'zebra'", "has no PNG or JPEG images");
+    }
+
+    [Fact]
+    public void MissingDataFolderAndTooLargeBatchAreRefused()
+    {
+        string run = _tmp.File("run");
+        AssertRefused(CliProcess.Run($"train --data {_tmp.File("nowhere")} --out {run}", Ci), run, "does not exist");
+        string data = ImageFolder(3, 1);
+        AssertRefused(CliProcess.Run($"train --data {data} --batch-size 64 --out {run}", Ci), run, "fewer than one batch of 64");
+        AssertRefused(CliProcess.Run($"train --data {data} --aug sometimes --out {run}", Ci), run, "Unknown augmentation 'sometimes'");
+        AssertRefused(CliProcess.Run($"train --data {data} --lr -1 --out {run}", Ci), run, "learning rate");
+    }
+
+    [Fact]
+    public void ResumeRefusesNewSettingsAndMissingRuns()
+    {
+        var r = CliProcess.Run($"train --resume {_tmp.File("nothing")}", Ci);
+        Assert.Equal(2, r.exitCode);
+        Assert.Contains("does not exist", r.stderr);
+        Directory.CreateDirectory(_tmp.File("started"));
+        File.WriteAllText(_tmp.File("started/config.json"), "{}");
+        r = CliProcess.Run($"train --resume {_tmp.File("started")} --lr 0.5", Ci);
+        Assert.Equal(2, r.exitCode);
+        Assert.Contains("leave out --lr", r.stderr);
+    }
+
+    [Fact]
+    public void EvalAndPredictNeedARunFolder()
+    {
+        var r = CliProcess.Run($"eval {_tmp.Path}", Ci);
+        Assert.Equal(2, r.exitCode);
+        Assert.Contains("is not a run folder", r.stderr);
+        r = CliProcess.Run($"predict {_tmp.Path} {_tmp.File("missing.png")}", Ci);
+        Assert.Equal(2, r.exitCode);
+        Assert.Contains("missing.png does not exist", r.stderr);
+    }
+}
