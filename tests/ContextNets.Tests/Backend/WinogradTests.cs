@@ -6,7 +6,8 @@ namespace ContextNets.Tests.Backend;
 
 /// <summary>
 /// The Winograd path of 3x3 stride-1 convolutions: oneDNN has its kernels for the ResNet shapes (else the conv tests
-/// would only test the direct ones), and forward and both backwards match the reference with it on and off.
+/// would only test the direct ones), and forward and both backwards match the reference with it on and off, ungrouped
+/// and with 2 or 4 groups (one Winograd conv per group) or 8 (the direct grouped kernel).
 /// </summary>
 public class WinogradTests
 {
@@ -37,23 +38,27 @@ public class WinogradTests
     }
 
     [Theory]
-    [InlineData(true, MemoryFormat.ChannelsLast)]
-    [InlineData(true, MemoryFormat.Contiguous)]
-    [InlineData(false, MemoryFormat.ChannelsLast)]
-    public void ForwardAndBackwardMatchTheReference(bool winograd, MemoryFormat format)
+    [InlineData(true, MemoryFormat.ChannelsLast, 1)]
+    [InlineData(true, MemoryFormat.Contiguous, 1)]
+    [InlineData(false, MemoryFormat.ChannelsLast, 1)]
+    [InlineData(true, MemoryFormat.ChannelsLast, 2)]
+    [InlineData(true, MemoryFormat.Contiguous, 2)]
+    [InlineData(true, MemoryFormat.ChannelsLast, 4)]
+    [InlineData(true, MemoryFormat.ChannelsLast, 8)]
+    public void ForwardAndBackwardMatchTheReference(bool winograd, MemoryFormat format, int groups)
     {
         var x = RefTensor.Random([2, 16, 12, 13], 1);
-        var w = RefTensor.Random([24, 16, 3, 3], 2, 0.2);
+        var w = RefTensor.Random([24, 16 / groups, 3, 3], 2, 0.2);
         var b = RefTensor.Random([24], 3);
-        var y = RefConv.Forward(x, w, b, stride: 1, pad: 1, dil: 1, groups: 1);
+        var y = RefConv.Forward(x, w, b, stride: 1, pad: 1, dil: 1, groups: groups);
         var gy = RefTensor.Random(y.Shape, 4);
-        var (gx, gw, gb) = RefConv.Backward(x, w, gy, stride: 1, pad: 1, dil: 1, groups: 1);
+        var (gx, gw, gb) = RefConv.Backward(x, w, gy, stride: 1, pad: 1, dil: 1, groups: groups);
         bool before = Engine.Winograd;
         try
         {
             Engine.Winograd = winograd;
-            var (fy, grads) = Fast.ForwardBackward(t => F.Conv2d(t[0], t[1], t[2], padding: 1), [x, w, b], gy, format);
-            string what = $"3x3 conv, winograd {winograd}, {format}";
+            var (fy, grads) = Fast.ForwardBackward(t => F.Conv2d(t[0], t[1], t[2], padding: 1, groups: groups), [x, w, b], gy, format);
+            string what = $"3x3 conv, {groups} groups, winograd {winograd}, {format}";
             Check.Close(y, fy, what: what + " y");
             Check.Close(gx, grads[0]!, what: what + " grad x");
             Check.Close(gw, grads[1]!, what: what + " grad w");

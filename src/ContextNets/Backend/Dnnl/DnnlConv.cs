@@ -5,13 +5,15 @@ namespace ContextNets.Backend.Dnnl;
 /// Activations and their gradients are given in the engine's activation
 /// layout (inputs in another layout are reordered into it); weights are left
 /// for oneDNN to lay out (format any) and reordered once per version.
-/// 3x3 stride-1 convolutions run on the Winograd kernels (<see cref="DnnlWinograd"/>) when
-/// <see cref="Engine.Winograd"/> is on, through reorders in and out of their blocked layouts.
+/// 3x3 stride-1 convolutions run on the Winograd kernels (<see cref="DnnlWinograd"/>, and group by group for up to
+/// four groups: <see cref="DnnlGroupedWinograd"/>) when <see cref="Engine.Winograd"/> is on, through reorders in and
+/// out of their blocked layouts.
 /// </summary>
 internal static unsafe class DnnlConv
 {
     public static void Forward(in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, bool training, PostOps? postOps = null)
     {
+        if (DnnlGroupedWinograd.Forward(g, x, w, bias, y, training, postOps)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, bias is not null, training, postOps) : null)
             ?? ForwardPrimitive(g, bias is not null, training, postOps);
         if (!y.IsIn(Engine.ActivationFormat)) throw new ArgumentException($"conv2d writes its output {y.Shape} in the activation layout.");
@@ -29,6 +31,7 @@ internal static unsafe class DnnlConv
 
     public static void BackwardData(in ConvGeometry g, Tensor gy, Tensor w, Tensor gx)
     {
+        if (DnnlGroupedWinograd.BackwardData(g, gy, w, gx)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardData(g) : null) ?? BackwardDataPrimitive(g, gx.Strides.ToArray());
         using var staging = new Staging();
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
@@ -68,6 +71,7 @@ internal static unsafe class DnnlConv
     /// <summary>Gradients of the weights (row-major OIHW) and bias.</summary>
     public static void BackwardWeights(in ConvGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
     {
+        if (DnnlGroupedWinograd.BackwardWeights(g, x, gy, gw, gb)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardWeights(g, gb is not null) : null) ?? BackwardWeightsPrimitive(g, gb is not null);
         using var staging = new Staging();
         nint srcPtr = staging.Input(x, p.Query(Q.SrcMd));
