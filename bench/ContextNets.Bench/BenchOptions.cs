@@ -6,6 +6,7 @@ internal sealed record BenchOptions(string Mode, int Reps, int Threads, string? 
     public const string Usage =
         "usage: ContextNets.Bench convs|overhead|all [--reps N] [--threads T] [--out FILE]\n" +
         "       ContextNets.Bench blocks|splat [their own options]   (attention blocks against shared/reference/bench_blocks.py)\n" +
+        "       ContextNets.Bench models [--only resnet50,...] [--rounds N] [--no-torch]   (whole networks against bench/python/bench_models.py)\n" +
         "                         [--only name,name] [--torch-layouts nchw,channels_last | --no-torch]\n" +
         "                         [--layout channels_last|nchw]   (our activation layout; channels_last is the engine's)";
 

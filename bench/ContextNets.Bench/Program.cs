@@ -7,6 +7,7 @@ switch (args.FirstOrDefault())
 {
     case "blocks": return ContextNets.Bench.Blocks.BlockBenchmark.Run(args[1..]);
     case "splat": return ContextNets.Bench.Blocks.SplitAttnBenchmark.Run(args[1..]);
+    case "models": return ContextNets.Bench.Models.ModelsBenchmark.Run(args[1..]);
 }
 
 BenchOptions options;

@@ -5,6 +5,7 @@ using ContextNets.Data;
 
 var root = new RootCommand("ContextNets: convolutional networks with global-context attention, on the CPU.");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());

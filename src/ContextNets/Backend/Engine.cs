@@ -12,6 +12,12 @@ public static class Engine
     /// </summary>
     public static MemoryFormat ActivationFormat { get; set; } = MemoryFormat.ChannelsLast;
 
+    /// <summary>
+    /// Run 3x3 stride-1 ungrouped convolutions (forward and both backwards) on oneDNN's Winograd kernels, 2 to 2.7
+    /// times faster than the direct ones on ResNet shapes; their results differ by rounding. Off: direct kernels only.
+    /// </summary>
+    public static bool Winograd { get; set; } = true;
+
     public static string OneDnnVersion => DnnlRuntime.Version;
     public static string OneDnnIsa => DnnlRuntime.Isa;
 

@@ -5,14 +5,15 @@ namespace ContextNets.Models;
 /// <summary>
 /// The basic residual block (torchvision and timm BasicBlock): conv1 3x3 (with the stride), bn1, ReLU,
 /// conv2 3x3, bn2, then attention `se` if any, plus the shortcut, ReLU. Optional `attn` after the first
-/// ReLU and `non_local_block` after the output (see <see cref="ResNetConfig"/>).
+/// ReLU and `non_local_block` after the output (see <see cref="ResNetConfig"/>). A middle-conv replacement (split
+/// attention in splat_resnet20) takes conv1's place with the stride; when it brings its own norm and ReLU there is no bn1.
 /// </summary>
 public sealed class BasicBlock : ResidualBlock
 {
     public const int Expansion = 1;
 
-    private readonly Conv2d _conv1;
-    private readonly BatchNorm2d _bn1;
+    private readonly Module _conv1;
+    private readonly BatchNorm2d? _bn1;
     private readonly Module? _attn;
     private readonly Conv2d _conv2;
     private readonly BatchNorm2d _bn2;
@@ -21,8 +22,16 @@ public sealed class BasicBlock : ResidualBlock
     internal BasicBlock(int inplanes, int planes, int stride, ResNetConfig config, BlockSite site)
     {
         var at = site with { Channels = planes };
-        _conv1 = Register("conv1", ConvInit.Conv(inplanes, planes, 3, stride));
-        _bn1 = Register("bn1", ConvInit.Norm(planes));
+        if (config.MiddleConv is { } middle)
+        {
+            _conv1 = Register("conv1", middle.Create(inplanes, planes, stride, 1, 1));
+            if (!middle.IncludesNormAct) _bn1 = Register("bn1", ConvInit.Norm(planes));
+        }
+        else
+        {
+            _conv1 = Register("conv1", ConvInit.Conv(inplanes, planes, 3, stride));
+            _bn1 = Register("bn1", ConvInit.Norm(planes));
+        }
         _attn = RegisterHook("attn", config.AttentionAfterConv2, at);
         _conv2 = Register("conv2", ConvInit.Conv(planes, planes, 3));
         _bn2 = Register("bn2", ConvInit.Norm(planes, config.ZeroInitLast));
@@ -32,7 +41,8 @@ public sealed class BasicBlock : ResidualBlock
 
     public override Tensor Forward(Tensor x)
     {
-        var y = F.Relu(_bn1.Forward(_conv1.Forward(x)));
+        var y = _conv1.Forward(x);
+        if (_bn1 is not null) y = F.Relu(_bn1.Forward(y));
         if (_attn is not null) y = _attn.Forward(y);
         y = _bn2.Forward(_conv2.Forward(y));
         if (_se is not null) y = _se.Forward(y);

@@ -63,6 +63,12 @@ public sealed class ResNet : Module
         return x;
     }
 
+    /// <summary>
+    /// A snapshot of this model for inference, with BatchNorm folded into the convolutions and ReLU and residual sums
+    /// fused (<see cref="Inference.InferenceModel"/>); its Predict is safe to call from several threads at once.
+    /// </summary>
+    public Inference.InferenceModel Prepare() => new(this);
+
     /// <summary>Global average pool and the classifier: [N, C, H, W] to [N, NumClasses].</summary>
     public Tensor ForwardHead(Tensor features) =>
         _fc.Forward(F.Reshape(F.GlobalAvgPool2d(features), features.Shape[0], features.Shape[1]));

@@ -72,7 +72,8 @@ public sealed record ResNetConfig
 
     /// <summary>
     /// A replacement for the block's 3x3 conv: ResNeSt's split-attention as a bottleneck's conv2 (null there means a
-    /// plain conv with BN and ReLU); the selective-kernel conv of the SK blocks (conv1 of a basic, conv2 of a bottleneck), which they require.
+    /// plain conv with BN and ReLU); conv1 of a basic block (splat_resnet20); the selective-kernel conv of the SK blocks (conv1 of a
+    /// basic, conv2 of a bottleneck), which they require.
     /// </summary>
     public MiddleConv? MiddleConv { get; init; }
 
@@ -118,8 +119,6 @@ public sealed record ResNetConfig
             throw new ArgumentException($"{Where()}: the tiered stem needs a stem width of at least 4, got {StemWidth}.");
         if (Expansion == 1 && (Cardinality != 1 || BaseWidth != 64))
             throw new ArgumentException($"{Where()}: basic blocks support neither cardinality ({Cardinality}) nor base width ({BaseWidth}), as in timm and torchvision.");
-        if (Block == BlockType.Basic && MiddleConv is not null)
-            throw new ArgumentException($"{Where()}: a middle-conv replacement needs bottleneck or selective-kernel blocks.");
         if (Block is BlockType.SelectiveKernelBasic or BlockType.SelectiveKernelBottleneck && MiddleConv is null)
             throw new ArgumentException($"{Where()}: selective-kernel blocks need the selective-kernel conv as the middle-conv factory.");
         if (Avd && Block != BlockType.Bottleneck)

@@ -1,5 +1,6 @@
 using ContextNets.Autograd;
 using ContextNets.Backend.Dnnl;
+using ContextNets.Backend.Managed;
 
 namespace ContextNets;
 
@@ -24,8 +25,26 @@ public static partial class F
         var variance = training ? new float[c] : runningVar!.ToArray();
         var y = Tensor.Empty(x.Shape, Engine.ActivationFormat);
         bool record = Tape.ShouldRecord(x, weight, bias);
-        fixed (float* ps = scale, pb = shift, pm = mean, pv = variance)
-            DnnlBatchNorm.Forward(x, y, ps, pb, pm, pv, eps, globalStats: !training, recording: record);
+        // Channels-last maps go to the managed kernels (see BatchNormKernels for why), others to oneDNN.
+        bool managed = x.IsIn(MemoryFormat.ChannelsLast) && y.IsIn(MemoryFormat.ChannelsLast);
+        int rows = x.Numel / c;
+        if (managed)
+        {
+            if (training) BatchNormKernels.Statistics(x.Data, rows, c, mean, variance);
+            var a = new float[c];
+            var b = new float[c];
+            for (int k = 0; k < c; k++)
+            {
+                a[k] = (float)(scale[k] / Math.Sqrt(variance[k] + (double)eps));
+                b[k] = (float)(shift[k] - mean[k] * (double)a[k]);
+            }
+            BatchNormKernels.Affine(x.Data, y.Data, rows, c, a, b);
+        }
+        else
+        {
+            fixed (float* ps = scale, pb = shift, pm = mean, pv = variance)
+                DnnlBatchNorm.Forward(x, y, ps, pb, pm, pv, eps, globalStats: !training, recording: record);
+        }
         if (training && runningMean is not null) UpdateRunningStats(runningMean, runningVar!, mean, variance, momentum, x.Numel / c);
         if (!record) return y;
         var inputs = new List<Tensor> { x };
@@ -36,14 +55,45 @@ public static partial class F
             var gx = Tensor.Empty(x.Shape, Engine.ActivationFormat);
             var dScale = new float[c];
             var dShift = new float[c];
-            fixed (float* ps = scale, pb = shift, pm = mean, pv = variance, pds = dScale, pdb = dShift)
-                DnnlBatchNorm.Backward(x, gy, gx, ps, pb, pm, pv, pds, pdb, eps, globalStats: !training);
+            if (managed && gx.IsIn(MemoryFormat.ChannelsLast))
+                ManagedBackward(x, gy, gx, scale, mean, variance, dScale, dShift, eps, training);
+            else
+                fixed (float* ps = scale, pb = shift, pm = mean, pv = variance, pds = dScale, pdb = dShift)
+                    DnnlBatchNorm.Backward(x, gy, gx, ps, pb, pm, pv, pds, pdb, eps, globalStats: !training);
             var grads = new List<Tensor?> { x.RequiresGrad ? gx : null };
             if (!x.RequiresGrad) gx.Dispose();
             if (weight is not null) grads.Add(weight.RequiresGrad ? Tensor.FromArray(dScale, c) : null);
             if (bias is not null) grads.Add(bias.RequiresGrad ? Tensor.FromArray(dShift, c) : null);
             return [.. grads];
         });
+    }
+
+    /// <summary>
+    /// With batch statistics, gx = scale / sigma (gy - mean(gy) - xhat mean(gy xhat)); with global ones, gx = scale / sigma gy.
+    /// Either way d scale = sum(gy xhat) and d shift = sum(gy).
+    /// </summary>
+    private static unsafe void ManagedBackward(Tensor x, Tensor gy, Tensor gx, float[] scale, float[] mean, float[] variance,
+        float[] dScale, float[] dShift, float eps, bool training)
+    {
+        int c = x.Shape[1], rows = x.Numel / c;
+        using var g = Materialize(gy, MemoryFormat.ChannelsLast);
+        var (sumGy, sumGyCentered) = BatchNormKernels.GradientSums(x.Data, g.Data, rows, c, mean);
+        var a = new float[c];
+        var b = new float[c];
+        var d = new float[c];
+        for (int k = 0; k < c; k++)
+        {
+            double invStd = 1.0 / Math.Sqrt(variance[k] + (double)eps);
+            dShift[k] = (float)sumGy[k];
+            dScale[k] = (float)(sumGyCentered[k] * invStd);
+            double ak = scale[k] * invStd;
+            a[k] = (float)ak;
+            if (!training) continue;
+            double bk = -ak * invStd * invStd * sumGyCentered[k] / rows;
+            b[k] = (float)bk;
+            d[k] = (float)(-ak * sumGy[k] / rows - bk * mean[k]);
+        }
+        BatchNormKernels.GradientApply(x.Data, g.Data, gx.Data, rows, c, a, b, d);
     }
 
     // PyTorch keeps the unbiased variance n/(n-1) * biased in running_var, and computes the update in double.

@@ -3,16 +3,22 @@ using System.Diagnostics;
 
 namespace ContextNets.Tests.Support;
 
+/// <summary>Reference networks made by tests/python/make_torchvision_case.py: torchvision's ResNets (and resnet50d).</summary>
+public sealed class TorchvisionCases() : PythonCases("make_torchvision_case.py");
+
+/// <summary>Reference networks made by tests/python/make_zoo_case.py: attention ResNets and ResNeSt defined there.</summary>
+public sealed class ZooCases() : PythonCases("make_zoo_case.py");
+
 /// <summary>
-/// Reference networks made by tests/python/make_torchvision_case.py with Debian's PyTorch, generated on first
+/// Reference networks made by a script in tests/python with Debian's PyTorch, generated on first
 /// use into a temporary directory that lives as long as the test class's fixture (one run), never committed.
 /// A machine without python3 and torch fails these tests with the packages to install.
 /// </summary>
-public sealed class TorchvisionCases : IDisposable
+public abstract class PythonCases(string scriptName) : IDisposable
 {
     private const string Python = "/usr/bin/python3";
     private const string Packages = "python3-torch python3-torchvision";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ctxnet-torchvision-" + Guid.NewGuid().ToString("N"));
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ctxnet-cases-" + Guid.NewGuid().ToString("N"));
     private readonly ConcurrentDictionary<string, Lazy<(string weights, string io)>> _cases = new();
 
     /// <summary>The checkpoint (torchvision keys) and the input/logits file for a model at one input size.</summary>
@@ -24,7 +30,7 @@ public sealed class TorchvisionCases : IDisposable
         if (!File.Exists(Python))
             Assert.Fail($"The logits parity tests need {Python} with PyTorch: install {Packages}.");
         string outDir = Path.Combine(_dir, $"{model}-{size}");
-        string script = Path.Combine(TestData.RepoRoot, "tests", "python", "make_torchvision_case.py");
+        string script = Path.Combine(TestData.RepoRoot, "tests", "python", scriptName);
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { script, model, outDir, "--size", size.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(arg);
@@ -43,5 +49,6 @@ public sealed class TorchvisionCases : IDisposable
     public void Dispose()
     {
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
     }
 }

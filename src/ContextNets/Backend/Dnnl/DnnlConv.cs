@@ -5,27 +5,38 @@ namespace ContextNets.Backend.Dnnl;
 /// Activations and their gradients are given in the engine's activation
 /// layout (inputs in another layout are reordered into it); weights are left
 /// for oneDNN to lay out (format any) and reordered once per version.
+/// 3x3 stride-1 convolutions run on the Winograd kernels (<see cref="DnnlWinograd"/>) when
+/// <see cref="Engine.Winograd"/> is on, through reorders in and out of their blocked layouts.
 /// </summary>
 internal static unsafe class DnnlConv
 {
     public static void Forward(in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, bool training, PostOps? postOps = null)
     {
-        var p = ForwardPrimitive(g, bias is not null, training, postOps);
+        var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, bias is not null, training, postOps) : null)
+            ?? ForwardPrimitive(g, bias is not null, training, postOps);
         if (!y.IsIn(Engine.ActivationFormat)) throw new ArgumentException($"conv2d writes its output {y.Shape} in the activation layout.");
         using var staging = new Staging();
         nint src = staging.Input(x, p.Query(Q.SrcMd));
         nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
-        if (bias is null) p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Dst, (nint)y.Data)]);
-        else p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Bias, (nint)bias.Data), (Arg.Dst, (nint)y.Data)]);
+        // A Winograd primitive keeps its own blocked layout: the output (and the sum post-op's start) goes through a buffer.
+        var dstMd = p.Query(Q.DstMd);
+        nint dst = staging.Output(y, dstMd, out bool copy);
+        if (copy && postOps?.Sum == true) PrimitiveCache.Reorder(Md.Of(y), (nint)y.Data, dstMd, dst);
+        if (bias is null) p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Dst, dst)]);
+        else p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Bias, (nint)bias.Data), (Arg.Dst, dst)]);
+        if (copy) Staging.CopyOut(dstMd, dst, y);
     }
 
     public static void BackwardData(in ConvGeometry g, Tensor gy, Tensor w, Tensor gx)
     {
-        var p = BackwardDataPrimitive(g, gx.Strides.ToArray());
+        var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardData(g) : null) ?? BackwardDataPrimitive(g, gx.Strides.ToArray());
         using var staging = new Staging();
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
         nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
-        p.Execute([(Arg.DiffDst, diffDst), (Arg.Weights, wts), (Arg.DiffSrc, (nint)gx.Data)]);
+        var diffSrcMd = p.Query(Q.DiffSrcMd);
+        nint diffSrc = staging.Output(gx, diffSrcMd, out bool copy);
+        p.Execute([(Arg.DiffDst, diffDst), (Arg.Weights, wts), (Arg.DiffSrc, diffSrc)]);
+        if (copy) Staging.CopyOut(diffSrcMd, diffSrc, gx);
     }
 
     internal static Primitive BackwardDataPrimitive(ConvGeometry g, int[] gxStrides)
@@ -49,7 +60,7 @@ internal static unsafe class DnnlConv
     /// <summary>Gradients of the weights (row-major OIHW) and bias.</summary>
     public static void BackwardWeights(in ConvGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
     {
-        var p = BackwardWeightsPrimitive(g, gb is not null);
+        var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardWeights(g, gb is not null) : null) ?? BackwardWeightsPrimitive(g, gb is not null);
         using var staging = new Staging();
         nint srcPtr = staging.Input(x, p.Query(Q.SrcMd));
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
@@ -87,7 +98,11 @@ internal static unsafe class DnnlConv
         var key = PrimitiveKey.For("conv_fwd");
         g.AddTo(ref key);
         key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat);
-        if (postOps is not null) foreach (int a in postOps.EltwiseAlgs) key.Add(a);
+        if (postOps is not null)
+        {
+            key.Add(postOps.Sum ? -1 : 0);
+            foreach (int a in postOps.EltwiseAlgs) key.Add(a);
+        }
         return PrimitiveCache.Get(key.Build(), () =>
         {
             var src = Activation(new Shape(g.N, g.Cin, g.H, g.W));

@@ -33,6 +33,7 @@ internal static unsafe partial class DnnlNative
     [LibraryImport(Library)] public static partial int dnnl_post_ops_create(nint* postOps);
     [LibraryImport(Library)] public static partial int dnnl_post_ops_destroy(nint postOps);
     [LibraryImport(Library)] public static partial int dnnl_post_ops_append_eltwise(nint postOps, float scale, int alg, float alpha, float beta);
+    [LibraryImport(Library)] public static partial int dnnl_post_ops_append_sum(nint postOps, float scale);
 
     [LibraryImport(Library)] public static partial int dnnl_primitive_desc_create(nint* pd, void* opDesc, nint attr, nint engine, nint hintForwardPd);
     [LibraryImport(Library)] public static partial int dnnl_primitive_desc_destroy(nint pd);

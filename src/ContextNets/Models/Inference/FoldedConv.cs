@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using ContextNets.Backend.Dnnl;
+using ContextNets.NN;
+
+namespace ContextNets.Models.Inference;
+
+/// <summary>
+/// A convolution with the BatchNorm after it folded in (w' = w g / sqrt(v + eps), b' = (b - m) g / sqrt(v + eps) + beta),
+/// run as one oneDNN inference primitive with ReLU, and optionally the residual sum before it, as post-ops.
+/// It owns its folded weights and keeps them in each layout a primitive asks for, never evicting one, so that
+/// concurrent calls share the reordered weights without locks on the hot path.
+/// </summary>
+internal sealed unsafe class FoldedConv : IDisposable
+{
+    private readonly Tensor _weight, _bias;
+    private readonly int _stride, _padding, _dilation, _groups, _cin, _cout, _k;
+    private readonly bool _relu, _winograd;
+    private readonly ConcurrentDictionary<Primitive, Lazy<(nint ptr, int capacity)>> _layouts = new();
+
+    /// <param name="conv">The convolution.</param>
+    /// <param name="bn">The BatchNorm after it, if any, to fold in.</param>
+    /// <param name="relu">Apply ReLU to the result.</param>
+    /// <param name="winograd">Run 3x3 stride-1 convs with oneDNN's Winograd kernels where it has them (<see cref="DnnlWinograd"/>).</param>
+    public FoldedConv(Conv2d conv, BatchNorm2d? bn, bool relu, bool winograd = true)
+    {
+        _winograd = winograd;
+        _cin = conv.InChannels;
+        _cout = conv.OutChannels;
+        _k = conv.KernelSize;
+        _stride = conv.Stride;
+        _padding = conv.Padding;
+        _dilation = conv.Dilation;
+        _groups = conv.Groups;
+        _relu = relu;
+        _weight = Tensor.EmptyUnscoped(conv.Weight.Shape);
+        _bias = Tensor.EmptyUnscoped(new Shape(_cout));
+        Fold(conv, bn, _weight.Span, _bias.Span);
+    }
+
+    public int OutChannels => _cout;
+
+    private static void Fold(Conv2d conv, BatchNorm2d? bn, Span<float> w, Span<float> b)
+    {
+        var w0 = conv.Weight.ToArray();
+        var b0 = conv.Bias?.ToArray();
+        int perOut = w0.Length / conv.OutChannels;
+        float[]? g = bn?.Weight.ToArray(), beta = bn?.Bias.ToArray(), mean = bn?.RunningMean.ToArray(), variance = bn?.RunningVar.ToArray();
+        for (int o = 0; o < conv.OutChannels; o++)
+        {
+            double scale = 1, shift = 0, bias = b0?[o] ?? 0;
+            if (bn is not null)
+            {
+                scale = g![o] / Math.Sqrt(variance![o] + (double)bn.Eps);
+                shift = beta![o] - mean![o] * scale;
+            }
+            for (int i = 0; i < perOut; i++) w[o * perOut + i] = (float)(w0[o * perOut + i] * scale);
+            b[o] = (float)(bias * scale + shift);
+        }
+    }
+
+    /// <summary>conv(x) (+ the BN, + ReLU) into a new tensor in the activation layout.</summary>
+    public Tensor Run(Tensor x)
+    {
+        var g = Geometry(x);
+        var y = Tensor.Empty(g.OutShape, Engine.ActivationFormat);
+        Execute(g, x, y, sum: false, _relu);
+        return y;
+    }
+
+    /// <summary>
+    /// ReLU(conv(x) + shortcut), the ReLU whatever this conv's own, written over <paramref name="shortcut"/>, which must be dense in the activation layout
+    /// and have the output's shape; it is returned.
+    /// </summary>
+    public Tensor RunInto(Tensor x, Tensor shortcut)
+    {
+        var g = Geometry(x);
+        if (shortcut.Shape != g.OutShape || !shortcut.IsIn(Engine.ActivationFormat))
+            throw new ArgumentException($"A fused residual sum needs the shortcut {shortcut.Shape} as the conv's output {g.OutShape} in the activation layout.");
+        Execute(g, x, shortcut, sum: true, relu: true);
+        return shortcut;
+    }
+
+    private ConvGeometry Geometry(Tensor x)
+    {
+        if (x.Rank != 4 || x.Shape[1] != _cin)
+            throw new ArgumentException($"A folded conv of {_cin} input channels got {x.Shape}.");
+        var g = new ConvGeometry(x.Shape[0], _cin, x.Shape[2], x.Shape[3], _cout, _k, _k, _stride, _stride, _padding, _padding, _dilation, _dilation, _groups);
+        if (g.OutH < 1 || g.OutW < 1) throw new ArgumentException($"Input {x.Shape} is too small for a {_k}x{_k} conv with stride {_stride}.");
+        return g;
+    }
+
+    private void Execute(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
+    {
+        var post = sum || relu ? new PostOps(relu ? [Alg.EltwiseRelu] : []) { Sum = sum } : null;
+        var p = (_winograd && DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, hasBias: true, training: false, post) : null)
+            ?? DnnlConv.ForwardPrimitive(g, hasBias: true, training: false, post);
+        using var staging = new Staging();
+        nint src = staging.Input(x, p.Query(Q.SrcMd));
+        nint wts = Weights(p, g);
+        // A Winograd kernel works in its own blocked layout: the output (and for a fused sum the shortcut it starts from) is reordered.
+        var dstMd = p.Query(Q.DstMd);
+        nint dst = staging.Output(y, dstMd, out bool copy);
+        if (copy && sum) PrimitiveCache.Reorder(Md.Of(y), (nint)y.Data, dstMd, dst);
+        p.Execute([(Arg.Src, src), (Arg.Weights, wts), (Arg.Bias, (nint)_bias.Data), (Arg.Dst, dst)]);
+        if (copy) Staging.CopyOut(dstMd, dst, y);
+    }
+
+    private nint Weights(Primitive p, ConvGeometry g)
+    {
+        var wanted = p.Query(Q.WeightsMd);
+        var plain = Md.Strided(g.WeightDims, g.PlainWeightStrides);
+        if (Md.Equal(plain, wanted)) return (nint)_weight.Data;
+        return _layouts.GetOrAdd(p, _ => new Lazy<(nint, int)>(() =>
+        {
+            var want = p.Query(Q.WeightsMd);
+            var buffer = (nint)BufferPool.Rent((int)((Md.Bytes(want) + 3) / 4), out int capacity);
+            PrimitiveCache.Reorder(Md.Strided(g.WeightDims, g.PlainWeightStrides), (nint)_weight.Data, want, buffer);
+            return (buffer, capacity);
+        }, LazyThreadSafetyMode.ExecutionAndPublication)).Value.ptr;
+    }
+
+    public void Dispose()
+    {
+        foreach (var l in _layouts.Values)
+            if (l.IsValueCreated) BufferPool.Return((void*)l.Value.ptr, l.Value.capacity);
+        _layouts.Clear();
+        _weight.Dispose();
+        _bias.Dispose();
+    }
+}

@@ -1,0 +1,66 @@
+using ContextNets.Autograd;
+using ContextNets.NN;
+
+namespace ContextNets.Models.Inference;
+
+/// <summary>
+/// A ResNet prepared for inference: a private eval-mode snapshot of the model's weights, with every BatchNorm that
+/// follows a convolution folded into it and the ReLU (and, where the block allows, the residual sum) fused as oneDNN
+/// post-ops. Later changes to the source model do not reach it; prepare again after training.
+/// <see cref="Predict"/> may be called from several threads at once: a call keeps its tensors in its own scope, the
+/// folded weights and primitives are only read, and the attention modules run in eval mode without capture.
+/// </summary>
+public sealed class InferenceModel : IDisposable
+{
+    private readonly ResNet _snapshot;
+    private readonly IStep _stem;
+    private readonly IStep[] _blocks;
+    private readonly Linear _fc;
+
+    public InferenceModel(ResNet model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _snapshot = new ResNet(model.Config);
+        _snapshot.LoadStateDict(model.StateDict());
+        _snapshot.Eval();
+        var top = Children.Of(_snapshot);
+        var stem = top["conv1"] is Sequential deep ? deep.NamedChildren().Select(c => c.module).Where(m => m is not Lambda).ToList() : [top["conv1"]];
+        stem.Add(top["bn1"]);
+        var stemSteps = ResidualStep.Fold(stem, lastRelu: true);
+        if (top.TryGetValue("maxpool", out var pool)) stemSteps.Add(new ModuleStep(pool));
+        _stem = new ChainStep(stemSteps);
+        _blocks = [.. _snapshot.Stages.SelectMany(s => s.NamedChildren()).Select(b => (IStep)new ResidualStep((ResidualBlock)b.module))];
+        _fc = _snapshot.Classifier;
+    }
+
+    public ResNetConfig Config => _snapshot.Config;
+
+    /// <summary>Logits [N, NumClasses] of images [N, InChannels, H, W] (either layout), owned by the caller's scope if one is open.</summary>
+    public Tensor Predict(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Rank != 4 || images.Shape[1] != Config.InChannels)
+            throw new ArgumentException($"Predict expects images [N, {Config.InChannels}, H, W], got {images.Shape}.");
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var h = _stem.Run(images);
+        foreach (var block in _blocks)
+        {
+            var next = block.Run(h);
+            if (!ReferenceEquals(next, h)) h.Dispose();
+            h = next;
+        }
+        int n = h.Shape[0], c = h.Shape[1];
+        using var pooled = F.GlobalAvgPool2d(h);
+        h.Dispose();
+        using var flat = F.Reshape(pooled, n, c);
+        return scope.Keep(_fc.Forward(flat));
+    }
+
+    public void Dispose()
+    {
+        _stem.Dispose();
+        foreach (var b in _blocks) b.Dispose();
+        _snapshot.Dispose();
+    }
+}

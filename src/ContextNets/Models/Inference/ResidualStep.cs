@@ -1,0 +1,124 @@
+using ContextNets.Attention;
+using ContextNets.NN;
+
+namespace ContextNets.Models.Inference;
+
+/// <summary>
+/// A residual block for inference: the branch with every conv-BN pair folded and its ReLU fused, the shortcut, then
+/// ReLU(branch + shortcut). When the branch ends with its last conv-BN (no attention after it), the sum and the
+/// ReLU are that conv's post-ops, written over the shortcut (over x itself for an identity shortcut: a block consumes
+/// its input). The module after the block (non-local) follows.
+/// </summary>
+internal sealed class ResidualStep : IStep
+{
+    private readonly IStep _branch;
+    private readonly FoldedConv? _fusedLast;
+    private readonly IStep? _shortcut;
+    private readonly Module? _after;
+
+    public ResidualStep(ResidualBlock block)
+    {
+        var children = block.NamedChildren()
+            .Where(c => !ReferenceEquals(c.module, block.Downsample) && !ReferenceEquals(c.module, block.AfterBlock))
+            .Select(c => c.module).ToList();
+        var steps = Fold(children, lastRelu: false);
+        if (steps[^1] is ConvStep { } last && LastIsConvNorm(children))
+        {
+            steps.RemoveAt(steps.Count - 1);
+            _fusedLast = last.Conv;
+        }
+        _branch = new ChainStep(steps);
+        if (block.Downsample is { } down) _shortcut = new ChainStep(Fold([.. down.NamedChildren().Select(c => c.module)], lastRelu: false));
+        _after = block.AfterBlock;
+    }
+
+    /// <summary>
+    /// Conv-BN pairs (bare or as a ConvNormAct) become folded convs, with ReLU except for the last pair (the one
+    /// before the residual sum, in every block type here), unless <paramref name="lastRelu"/>. Split attention and
+    /// selective kernels get their folded steps; anything else (pools, attention) runs as the module.
+    /// </summary>
+    internal static List<IStep> Fold(IReadOnlyList<Module> modules, bool lastRelu)
+    {
+        var pairs = new List<(Conv2d conv, BatchNorm2d? bn, int index)>();
+        for (int i = 0; i < modules.Count; i++)
+        {
+            if (modules[i] is Conv2d conv)
+                pairs.Add((conv, i + 1 < modules.Count ? modules[i + 1] as BatchNorm2d : null, i));
+            else if (modules[i] is ConvNormAct cna)
+            {
+                var c = Children.Of(cna);
+                pairs.Add(((Conv2d)c["conv"], (BatchNorm2d)c["bn"], i));
+            }
+        }
+        var steps = new List<IStep>();
+        for (int i = 0; i < modules.Count; i++)
+        {
+            var m = modules[i];
+            int pair = pairs.FindIndex(p => p.index == i);
+            if (pair >= 0)
+            {
+                var (conv, bn, _) = pairs[pair];
+                bool last = pair == pairs.Count - 1;
+                steps.Add(new ConvStep(new FoldedConv(conv, bn, relu: !last || lastRelu)));
+                if (bn is not null && m is Conv2d) i++;
+            }
+            else if (m is SplitAttention sa) steps.Add(new SplitAttentionStep(sa));
+            else if (m is SelectiveKernel sk) steps.Add(new SelectiveKernelStep(sk));
+            else if (m is BatchNorm2d) throw new InvalidOperationException("A BatchNorm without a conv before it cannot be folded.");
+            else steps.Add(new ModuleStep(m));
+        }
+        return steps;
+    }
+
+    private static bool LastIsConvNorm(List<Module> children) =>
+        children[^1] is ConvNormAct || (children[^1] is BatchNorm2d && children.Count > 1 && children[^2] is Conv2d);
+
+    /// <summary>The block on x, which it may overwrite.</summary>
+    public Tensor Run(Tensor x)
+    {
+        using var scope = Tensor.Scope();
+        var y = _branch.Run(x);
+        var shortcut = _shortcut?.Run(x) ?? F.Materialize(x, Engine.ActivationFormat);
+        Tensor z;
+        if (_fusedLast is not null)
+        {
+            z = _fusedLast.RunInto(y, shortcut);
+        }
+        else
+        {
+            z = AddRelu(y, shortcut);
+        }
+        if (!ReferenceEquals(y, x)) y.Dispose();
+        if (_after is not null)
+        {
+            var after = _after.Forward(z);
+            z.Dispose();
+            z = after;
+        }
+        return scope.Keep(z);
+    }
+
+    // ReLU(y + shortcut) over the shortcut's memory in one pass when both lie alike (tensors are dense, so memory order serves).
+    private static unsafe Tensor AddRelu(Tensor y, Tensor shortcut)
+    {
+        if (!y.SameLayout(shortcut))
+        {
+            using (shortcut) return F.Relu(F.Add(y, shortcut));
+        }
+        float* a = y.Data, s = shortcut.Data;
+        Backend.Managed.Par.For(y.Numel, 2, (begin, end) =>
+        {
+            var dst = new Span<float>(s + begin, end - begin);
+            System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(a + begin, end - begin), dst, dst);
+            System.Numerics.Tensors.TensorPrimitives.Max(dst, 0f, dst);
+        });
+        return shortcut;
+    }
+
+    public void Dispose()
+    {
+        _branch.Dispose();
+        _fusedLast?.Dispose();
+        _shortcut?.Dispose();
+    }
+}

@@ -1,0 +1,60 @@
+using ContextNets.Autograd;
+using ContextNets.IO;
+using ContextNets.Models;
+using ContextNets.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ContextNets.Tests.Models;
+
+/// <summary>
+/// Logits parity of zoo models with PyTorch definitions of the same networks (tests/python/make_zoo_case.py: GC,
+/// SE and non-local ResNet-50s on torchvision's, and ResNeSt-14d; torchvision's resnet50 itself), random weights
+/// and non-trivial BatchNorm, loaded strictly with <see cref="ModuleWeights.Load"/> by name. Both the eval forward
+/// and the folded inference model must match: max |ours - theirs| &lt;= 1e-4 max |theirs|, as in
+/// <see cref="TorchvisionParityTests"/>.
+/// </summary>
+public class ZooParityTests(TorchvisionCases torchvision, ZooCases zoo, ITestOutputHelper output)
+    : IClassFixture<TorchvisionCases>, IClassFixture<ZooCases>
+{
+    private const double Tolerance = 1e-4;
+
+    [Theory]
+    [InlineData("gcresnet50")]
+    [InlineData("seresnet50")]
+    [InlineData("nlresnet50")]
+    [InlineData("resnest14d")]
+    [InlineData("resnet50")]
+    public void LogitsMatchPyTorch(string name)
+    {
+        var (weights, io) = name == "resnet50" ? torchvision.Get(name, 64) : zoo.Get(name, 64);
+        using var model = Zoo.Create(name);
+        var report = model.Load(weights);
+        Assert.True(report.IsComplete, report.ToString());
+        model.Eval();
+        using var inference = model.Prepare();
+
+        var file = SafetensorsFile.Read(io);
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var x = file.Load("x");
+        var expected = file.Load("logits").ToArray();
+        Check(name, "eval forward", expected, model.Forward(F.ToFormat(x, MemoryFormat.ChannelsLast)).ToArray());
+        Check(name, "folded Predict", expected, inference.Predict(x).ToArray());
+    }
+
+    private void Check(string name, string path, float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(v => Math.Abs((double)v)), worst = 0;
+        int at = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double err = Math.Abs((double)actual[i] - expected[i]);
+            if (err > worst) (worst, at) = (err, i);
+        }
+        output.WriteLine($"{name} {path}: max error {worst / scale:G3} of the logits' scale {scale:G4}");
+        Assert.True(scale > 0.1, $"{name}: the reference logits are degenerate (max |logit| {scale:G3}).");
+        Assert.True(worst <= Tolerance * scale,
+            $"{name} {path}: logit {at} is {actual[at]:G9}, PyTorch {expected[at]:G9}; max error {worst / scale:G3} of the logits' scale {scale:G4} (tolerance {Tolerance:G2}).");
+    }
+}
