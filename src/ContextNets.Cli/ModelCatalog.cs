@@ -1,40 +1,27 @@
-using ContextNets.Attention;
 using ContextNets.Models;
 using ContextNets.NN;
 
 namespace ContextNets.Cli;
 
-/// <summary>
-/// The models the tool can train. Every model is made in <see cref="Create"/>, the one place that
-/// changes when the zoo (Zoo.Create) takes over.
-/// </summary>
+/// <summary>The models the tool can train: the zoo's, made in <see cref="Create"/> and nowhere else.</summary>
 internal static class ModelCatalog
 {
     public const string Default = "gc_resnet20";
 
-    private static readonly string[] Depths = ["20", "32", "56"];
-
-    public static IReadOnlyList<string> Names { get; } = [.. Depths.Select(d => "resnet" + d), .. Depths.Select(d => "gc_resnet" + d)];
-
-    public static bool Exists(string name) => Names.Contains(name);
+    public static IReadOnlyList<string> Names => Zoo.Names;
 
     /// <summary>Throws a <see cref="CliException"/> listing the known names when <paramref name="name"/> is not one.</summary>
     public static void Require(string name)
     {
-        if (!Exists(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)}.");
+        if (!Zoo.Contains(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes).");
     }
 
     public static Module Create(string name, int numClasses, int inChannels)
     {
         Require(name);
-        bool gc = name.StartsWith("gc_", StringComparison.Ordinal);
-        int depth = int.Parse(name[(name.LastIndexOf("resnet", StringComparison.Ordinal) + 6)..], System.Globalization.CultureInfo.InvariantCulture);
-        var config = ResNets.Cifar(depth, numClasses, inChannels);
-        // GCNet's placement for basic blocks: after the second BN, before the sum, in every stage, with the paper's stronger r = 4.
-        if (gc) config = config with { AttentionAfterLastNorm = Placement.Everywhere(c => new GlobalContext(c, rdRatio: 1.0 / 4)) };
-        return new ResNet(config);
+        return Zoo.Create(name, numClasses, inChannels);
     }
 
-    /// <summary>The side of the square images trained on when the data does not fix it (image folders): the CIFAR ResNets' 32.</summary>
-    public const int DefaultImageSize = 32;
+    /// <summary>The side of the square images a model is made for: what image folders are trained at unless --image-size says otherwise.</summary>
+    public static int InputSize(string name) => Zoo.Entry(name).InputSize;
 }
