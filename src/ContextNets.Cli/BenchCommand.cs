@@ -8,8 +8,8 @@ using ContextNets.Training;
 namespace ContextNets.Cli;
 
 /// <summary>
-/// `ctxnet bench`: a short measurement of training and inference throughput on random 28x28 gray images
-/// (Fashion-MNIST's shape). The PyTorch comparisons live in bench/ContextNets.Bench.
+/// `ctxnet bench`: a short measurement of training and inference throughput on random images of the model's
+/// input (28x28 gray for gc_resnet20, Fashion-MNIST's shape). The PyTorch comparisons live in bench/ContextNets.Bench.
 /// </summary>
 internal static class BenchCommand
 {
@@ -32,11 +32,13 @@ internal static class BenchCommand
             if (!(budget > 0)) throw new CliException($"--seconds must be positive, not {budget}.");
             Engine.EnsureNative();
             Initializers.Seed(1);
-            using var net = ModelCatalog.Create(name, 10, 1);
+            var entry = Models.Zoo.Entry(name);
+            int size = entry.InputSize, channels = entry.DefaultInChannels;
+            using var net = ModelCatalog.Create(name, 10, channels);
             using var optimizer = Sgd.For(net, 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: true);
-            using var images = Tensor.Randn(new Shape(n, 1, 28, 28), seed: 1);
+            using var images = Tensor.Randn(new Shape(n, channels, size, size), seed: 1);
             var labels = Enumerable.Range(0, n).Select(i => i % 10).ToArray();
-            Console.WriteLine($"{name}, batch {n} of 1x28x28, {Engine.Threads} threads, oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa})");
+            Console.WriteLine($"{name}, batch {n} of {channels}x{size}x{size}, {Engine.Threads} threads, oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa})");
 
             net.Train();
             double train = Time(budget, () =>

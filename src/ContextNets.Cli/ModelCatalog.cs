@@ -3,19 +3,17 @@ using ContextNets.NN;
 
 namespace ContextNets.Cli;
 
-/// <summary>The models the tool can train: the whole zoo, by its timm-style names.</summary>
+/// <summary>The models the tool can train: the zoo's, made in <see cref="Create"/> and nowhere else.</summary>
 internal static class ModelCatalog
 {
     public const string Default = "gc_resnet20";
 
     public static IReadOnlyList<string> Names => Zoo.Names;
 
-    public static bool Exists(string name) => Zoo.Contains(name);
-
     /// <summary>Throws a <see cref="CliException"/> listing the known names when <paramref name="name"/> is not one.</summary>
     public static void Require(string name)
     {
-        if (!Exists(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)}.");
+        if (!Zoo.Contains(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes).");
     }
 
     public static Module Create(string name, int numClasses, int inChannels)
@@ -24,6 +22,6 @@ internal static class ModelCatalog
         return Zoo.Create(name, numClasses, inChannels);
     }
 
-    /// <summary>The side of the square images trained on when the data does not fix it (image folders): the CIFAR ResNets' 32.</summary>
-    public const int DefaultImageSize = 32;
+    /// <summary>The side of the square images a model is made for: what image folders are trained at unless --image-size says otherwise.</summary>
+    public static int InputSize(string name) => Zoo.Entry(name).InputSize;
 }

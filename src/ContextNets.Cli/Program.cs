@@ -5,11 +5,11 @@ using ContextNets.Data;
 
 var root = new RootCommand("ContextNets: convolutional networks with global-context attention, on the CPU.");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-root.Subcommands.Add(ModelsCommand.Create());
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -40,14 +40,14 @@ internal sealed class RunData
     public string Description { get; }
 
     /// <summary>Loads and checks the data; every problem is an exception with a message for the user.</summary>
-    public static RunData Open(string data, int? imageSize)
+    public static RunData Open(string data, int? imageSize, string model)
     {
         if (data == FashionMnistName) return Idx(Environment.GetEnvironmentVariable(FashionMnistVariable) is { Length: > 0 } r ? r : null, imageSize);
         string root = Path.GetFullPath(data);
         if (!Directory.Exists(root))
             throw new CliException($"The data folder {root} does not exist. Use --data {FashionMnistName}, or a folder with one subfolder of images per class.");
         if (File.Exists(Path.Combine(root, "train-images-idx3-ubyte")) || File.Exists(Path.Combine(root, "train-images-idx3-ubyte.gz"))) return Idx(root, imageSize);
-        int size = imageSize ?? ModelCatalog.DefaultImageSize;
+        int size = imageSize ?? ModelCatalog.InputSize(model);
         if (size < 8 || size > 1024) throw new CliException($"--image-size must be between 8 and 1024, not {size}.");
         string trainDir = Path.Combine(root, "train");
         string? testDir = new[] { "val", "test" }.Select(d => Path.Combine(root, d)).FirstOrDefault(Directory.Exists);

@@ -28,7 +28,7 @@ internal static class TrainCommand
 
     public const int DefaultBatchSize = 128;
 
-    private static readonly Option<string> ModelOpt = new("--model", "-m") { Description = $"The model: {string.Join(", ", ModelCatalog.Names)}.", DefaultValueFactory = _ => ModelCatalog.Default };
+    private static readonly Option<string> ModelOpt = new("--model", "-m") { Description = "The model, by its zoo name (ctxnet models lists them).", DefaultValueFactory = _ => ModelCatalog.Default };
     private static readonly Option<string> DataOpt = new("--data", "-d") { Description = $"'{RunData.FashionMnistName}' (Debian's {FashionMnist.AptPackage}), a folder of its IDX files, or a folder of images with one subfolder per class (optionally split into train/ and val/).", DefaultValueFactory = _ => RunData.FashionMnistName };
     private static readonly Option<int> EpochsOpt = new("--epochs", "-e") { Description = "Epochs to train.", DefaultValueFactory = _ => Recipe.Epochs };
     private static readonly Option<int> BatchOpt = new("--batch-size", "-b") { Description = "Images per training step.", DefaultValueFactory = _ => DefaultBatchSize };
@@ -40,7 +40,7 @@ internal static class TrainCommand
     private static readonly Option<double> MixupOpt = new("--mixup") { Description = "Mixup alpha (0: off)." };
     private static readonly Option<double> CutmixOpt = new("--cutmix") { Description = "CutMix alpha (0: off)." };
     private static readonly Option<float> SmoothingOpt = new("--label-smoothing") { Description = "Label smoothing epsilon." };
-    private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = "Side of the training images for image folders (default 32)." };
+    private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = "Side of the training images for image folders (default: the model's input size, 28 for the ResNet-20 family, 224 for the ImageNet models)." };
     private static readonly Option<long> SeedOpt = new("--seed") { Description = "Seed of the initialization, the data order and the augmentation.", DefaultValueFactory = _ => 1 };
     private static readonly Option<string?> OutOpt = new("--out", "-o") { Description = "The run folder (default runs/MODEL-yyyyMMdd-HHmmss)." };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "Continue the run in this folder from its last checkpoint, with its own settings." };
@@ -68,7 +68,7 @@ internal static class TrainCommand
             Epochs = p.GetValue(EpochsOpt),
             Lr = p.GetValue(LrOpt),
             WeightDecay = p.GetValue(WdOpt),
-            WarmupEpochs = Math.Min(p.GetValue(WarmupOpt), Math.Max(0, p.GetValue(EpochsOpt) - 1)),
+            WarmupEpochs = p.GetValue(WarmupOpt),
             Optimizer = p.GetValue(OptimizerOpt)!,
             LabelSmoothing = p.GetValue(SmoothingOpt),
         };
@@ -81,7 +81,7 @@ internal static class TrainCommand
         ModelCatalog.Require(model);
 
         Engine.EnsureNative();
-        var runData = RunData.Open(data, p.GetValue(ImageSizeOpt));
+        var runData = RunData.Open(data, p.GetValue(ImageSizeOpt), model);
         if (runData.Train.Count < batchSize)
             throw new CliException($"The training set has {runData.Train.Count} images, fewer than one batch of {batchSize}: lower --batch-size.");
         var config = new RunConfig
@@ -113,7 +113,7 @@ internal static class TrainCommand
         var config = RunConfig.Load(run);
         ModelCatalog.Require(config.Model);
         Engine.EnsureNative();
-        var runData = RunData.Open(config.Data, config.ImageSize);
+        var runData = RunData.Open(config.Data, config.ImageSize, config.Model);
         if (!runData.Train.Classes.SequenceEqual(config.Classes))
             throw new CliException($"The classes of {config.Data} are not the run's any more: [{string.Join(", ", runData.Train.Classes)}] instead of [{string.Join(", ", config.Classes)}].");
         return Train(config, runData, run, resume: true, cancel);

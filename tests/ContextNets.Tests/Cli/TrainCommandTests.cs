@@ -73,6 +73,45 @@ public sealed class TrainCommandTests : IDisposable
         Assert.False(Directory.Exists(run), $"{run} was left behind");
     }
 
+    [Fact]
+    public async Task CtrlCStopsAtTheNextStepAndKeepsTheLastCheckpoint()
+    {
+        string data = ImageFolder(12, 3), run = _tmp.File("run");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet",
+            $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} train --model resnet20 --data {data} --epochs 100000 --batch-size 8 --image-size 8 --out {run}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (k, v) in Ci) psi.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            var stderrTask = p.StandardError.ReadToEndAsync();
+            var stdout = new System.Text.StringBuilder();
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            // Wait for the first epoch's line: from then on a checkpoint exists.
+            while (!stdout.ToString().Contains("epoch 1  train loss") && DateTime.UtcNow < deadline && await p.StandardOutput.ReadLineAsync() is { } line)
+                stdout.AppendLine(line);
+            Assert.Contains("epoch 1  train loss", stdout.ToString());
+            using (var kill = System.Diagnostics.Process.Start("kill", $"-INT {p.Id}")!) kill.WaitForExit();
+            stdout.Append(await p.StandardOutput.ReadToEndAsync());
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await p.WaitForExitAsync(timeout.Token);
+            string stderr = await stderrTask;
+            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}");
+            Assert.Contains("Interrupted.", stderr);
+            Assert.Contains($"ctxnet train --resume {run}", stderr);
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+        var state = ContextNets.Training.Checkpoint.ReadState(run, "last");
+        Assert.True(state.Epoch >= 1);
+        Assert.Equal(state.Epoch, File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length - 1);
+    }
+
     private void AssertRefused((int exitCode, string stdout, string stderr) r, string run, params string[] phrases)
     {
         Assert.Equal(2, r.exitCode);
@@ -85,7 +124,7 @@ public sealed class TrainCommandTests : IDisposable
     public void UnknownModelIsNamedWithTheKnownOnes()
     {
         string run = _tmp.File("run");
-        AssertRefused(CliProcess.Run($"train --model resnet21 --out {run}", Ci), run, "Unknown model 'resnet21'", "gc_resnet20");
+        AssertRefused(CliProcess.Run($"train --model resnet21 --out {run}", Ci), run, "Unknown model 'resnet21'", "gc_resnet20", "gcresnet50");
     }
 
     [Fact]
