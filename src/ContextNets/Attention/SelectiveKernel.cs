@@ -46,7 +46,7 @@ public sealed class SelectiveKernel : Module, IAttentionSource
         groups = Math.Min(cout, groups);
         if (pathIn % groups != 0 || cout % groups != 0)
             throw new ArgumentException($"SelectiveKernel: each path's {pathIn} input and {cout} output channels must divide by groups = {groups}.");
-        int attn = rdChannels ?? ChannelRounding.MakeDivisible(cout * rdRatio, rdDivisor);
+        int attn = rdChannels ?? Divisible.Make(cout * rdRatio, rdDivisor);
         if (attn < 1) throw new ArgumentException($"SelectiveKernel: the attention width must be positive, got {attn}.");
 
         InChannels = inChannels;

@@ -33,7 +33,7 @@ public sealed class SplitAttention : Module, IAttentionSource
         if (kernelSize < 1) throw new ArgumentException($"SplitAttention: the kernel size must be positive, got {kernelSize}.");
         if (stride < 1) throw new ArgumentException($"SplitAttention: stride must be at least 1, got {stride}.");
         if (!(rdRatio > 0)) throw new ArgumentException($"SplitAttention: rd_ratio must be positive, got {rdRatio}.");
-        int attn = ChannelRounding.MakeDivisible(inChannels * radix * rdRatio, rdDivisor, minValue: 32);
+        int attn = Divisible.Make(inChannels * radix * rdRatio, rdDivisor, minValue: 32);
         if (inChannels % (groups * radix) != 0)
             throw new ArgumentException($"SplitAttention: {inChannels} input channels do not divide into groups * radix = {groups} * {radix} conv groups.");
         if (cout % groups != 0 || attn % groups != 0)

@@ -1,3 +1,5 @@
+using ContextNets.NN;
+
 namespace ContextNets.Models;
 
 /// <summary>
@@ -45,6 +47,8 @@ public static class Zoo
         var e = Entry(name);
         int size = inputSize ?? e.InputSize;
         if (size < 1) throw new ArgumentException($"The input size must be positive, got {size}.");
+        // Counting needs the shapes only, not random weights.
+        using var skip = Initializers.SkipRandom();
         using var model = Create(name);
         return Profiler.Of(model, new Shape(1, e.DefaultInChannels, size, size));
     }

@@ -7,21 +7,36 @@ namespace ContextNets.NN;
 public static class Initializers
 {
     [ThreadStatic] private static Random? _rng;
+    [ThreadStatic] private static int _skipDepth;
 
     private static Random Rng => _rng ??= new Random(0);
 
     /// <summary>Reseeds the generator that every layer's initialization draws from (on this thread).</summary>
     public static void Seed(int seed) => _rng = new Random(seed);
 
+    /// <summary>
+    /// While the returned scope is open, random initializers on this thread leave parameters at zero. Models built
+    /// only to be measured (parameter and FLOP counts) then cost an allocation instead of millions of draws.
+    /// </summary>
+    public static SkipScope SkipRandom() => new();
+
+    public readonly struct SkipScope : IDisposable
+    {
+        public SkipScope() => _skipDepth++;
+        public void Dispose() => _skipDepth--;
+    }
+
     /// <summary>U(-bound, bound).</summary>
     public static Action<Span<float>> Uniform(double bound) => span =>
     {
+        if (_skipDepth > 0) return;
         for (int i = 0; i < span.Length; i++) span[i] = (float)((Rng.NextDouble() * 2 - 1) * bound);
     };
 
     /// <summary>N(0, std^2).</summary>
     public static Action<Span<float>> Normal(double std) => span =>
     {
+        if (_skipDepth > 0) return;
         for (int i = 0; i < span.Length; i++)
         {
             double u1 = 1.0 - Rng.NextDouble(), u2 = Rng.NextDouble();
