@@ -31,7 +31,7 @@ public class OptimizerTests
     private static float[] Grad(int step, int n, int seed)
     {
         var rng = new Rng((ulong)(1000 * seed + step));
-        return Enumerable.Range(0, n).Select(_ => (float)rng.NextNormal()).ToArray();
+        return Enumerable.Range(0, n).Select(_ => (float)rng.Normal()).ToArray();
     }
 
     private static void AssertClose(double[] expected, float[] actual, string what)

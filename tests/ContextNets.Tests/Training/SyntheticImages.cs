@@ -16,7 +16,7 @@ internal sealed class SyntheticImages : IDataset
 
     public SyntheticImages(int count, ulong seed)
     {
-        var rng = new ContextNets.Training.Rng(seed);
+        var rng = new ContextNets.Rng(seed);
         _images = new Image8[count];
         _labels = new int[count];
         for (int i = 0; i < count; i++)

@@ -62,7 +62,7 @@ internal sealed class TinyRun : IDisposable
             using var scope = Tensor.Scope();
             Schedule.Apply(Optimizer, Step);
             var values = new float[4 * 3 * 8 * 8];
-            for (int k = 0; k < values.Length; k++) values[k] = (float)Data.NextNormal();
+            for (int k = 0; k < values.Length; k++) values[k] = (float)Data.Normal();
             var labels = Enumerable.Range(0, 4).Select(_ => Data.NextInt(5)).ToArray();
             Model.DropoutSeed = (long)Data.NextUInt64();
             var loss = F.CrossEntropy(Model.Forward(Tensor.FromArray(values, [4, 3, 8, 8])), labels, labelSmoothing: 0.1f);

@@ -1,11 +1,16 @@
-namespace ContextNets.Data;
+using System.Globalization;
+
+namespace ContextNets;
 
 /// <summary>
 /// A small, fast generator (xoshiro256**, seeded through SplitMix64) whose
 /// stream depends on the seed only: not on the .NET version, the thread or
 /// the timing. <see cref="For"/> derives independent generators from a tuple
 /// such as (seed, epoch, sample index), which is what makes the loader
-/// deterministic whatever order its work runs in.
+/// deterministic whatever order its work runs in. Its whole state is four
+/// words that <see cref="SaveState"/> writes out, so a resumed training run
+/// draws exactly the numbers the uninterrupted run would have (System.Random's
+/// state can be neither read nor set).
 /// </summary>
 public sealed class Rng
 {
@@ -19,6 +24,8 @@ public sealed class Rng
         _s2 = SplitMix(ref x);
         _s3 = SplitMix(ref x);
     }
+
+    private Rng(ulong s0, ulong s1, ulong s2, ulong s3) => (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
 
     /// <summary>A generator for one (seed, stream, a, b) tuple: different tuples give unrelated streams.</summary>
     public static Rng For(long seed, long stream, long a = 0, long b = 0)
@@ -45,6 +52,9 @@ public sealed class Rng
 
     /// <summary>Uniform in [0, 1), with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform in [0, 1) with 24 random bits.</summary>
+    public float NextSingle() => (NextUInt64() >> 40) * (1f / (1 << 24));
 
     /// <summary>Uniform in [low, high).</summary>
     public double Uniform(double low, double high) => low + (high - low) * NextDouble();
@@ -111,6 +121,24 @@ public sealed class Rng
             int j = NextInt(i + 1);
             (items[i], items[j]) = (items[j], items[i]);
         }
+    }
+
+    /// <summary>A generator for a separate stream (a worker, a dropout layer), seeded from this one's next output.</summary>
+    public Rng Split() => new(NextUInt64());
+
+    /// <summary>The state as 64 hex digits, for a checkpoint's JSON (exact, unlike a JSON number).</summary>
+    public string SaveState() =>
+        string.Create(CultureInfo.InvariantCulture, $"{_s0:x16}{_s1:x16}{_s2:x16}{_s3:x16}");
+
+    /// <summary>A generator that continues from a state written by <see cref="SaveState"/>.</summary>
+    public static Rng FromState(string state)
+    {
+        if (state is null || state.Length != 64 || !state.All(Uri.IsHexDigit))
+            throw new FormatException($"An Rng state is 64 hex digits, not '{state}'.");
+        var w = new ulong[4];
+        for (int i = 0; i < 4; i++) w[i] = ulong.Parse(state.AsSpan(16 * i, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        if ((w[0] | w[1] | w[2] | w[3]) == 0) throw new FormatException("An all-zero Rng state is invalid: xoshiro would output zeros forever.");
+        return new Rng(w[0], w[1], w[2], w[3]);
     }
 
     private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
