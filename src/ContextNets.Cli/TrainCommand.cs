@@ -43,6 +43,7 @@ internal static class TrainCommand
     private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = "Side of the training images for image folders (default: the model's input size, 28 for the ResNet-20 family, 224 for the ImageNet models)." };
     private static readonly Option<long> SeedOpt = new("--seed") { Description = "Seed of the initialization, the data order and the augmentation.", DefaultValueFactory = _ => 1 };
     private static readonly Option<string?> OutOpt = new("--out", "-o") { Description = "The run folder (default runs/MODEL-yyyyMMdd-HHmmss)." };
+    private static readonly Option<double?> StopAtOpt = new("--stop-at") { Description = "Stop after the first epoch whose test accuracy reaches this percentage (e.g. 93), for time-to-accuracy runs; the schedule stays that of --epochs." };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "Continue the run in this folder from its last checkpoint, with its own settings." };
 
     private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt];
@@ -52,8 +53,11 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model (default: gc_resnet20 on Fashion-MNIST) into a run folder with config.json, metrics.csv, chart.png and checkpoints.");
         foreach (var o in RecipeOptions) command.Options.Add(o);
         command.Options.Add(ResumeOpt);
+        command.Options.Add(StopAtOpt);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(StopAtOpt) is { } stop && !(stop > 0 && stop <= 100))
+                throw new CliException($"--stop-at is a test accuracy in percent, in (0, 100], not {stop}.");
             using var cancel = Interrupt.Install();
             return parse.GetValue(ResumeOpt) is { } run ? Resume(parse, run, cancel.Token) : Start(parse, cancel.Token);
         });
@@ -102,7 +106,7 @@ internal static class TrainCommand
             Trainer = options,
         };
         string dir = RunFolder(p.GetValue(OutOpt), model);
-        return Train(config, runData, dir, resume: false, cancel);
+        return Train(config, runData, dir, resume: false, p.GetValue(StopAtOpt), cancel);
     }
 
     private static int Resume(ParseResult p, string run, CancellationToken cancel)
@@ -116,10 +120,10 @@ internal static class TrainCommand
         var runData = RunData.Open(config.Data, config.ImageSize, config.Model);
         if (!runData.Train.Classes.SequenceEqual(config.Classes))
             throw new CliException($"The classes of {config.Data} are not the run's any more: [{string.Join(", ", runData.Train.Classes)}] instead of [{string.Join(", ", config.Classes)}].");
-        return Train(config, runData, run, resume: true, cancel);
+        return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), cancel);
     }
 
-    private static int Train(RunConfig config, RunData data, string dir, bool resume, CancellationToken cancel)
+    private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel)
     {
         Initializers.Seed(unchecked((int)config.Seed));
         using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels);
@@ -136,7 +140,9 @@ internal static class TrainCommand
             }
             else Directory.CreateDirectory(dir);
             Console.WriteLine(Header(config, data, model, dir));
-            var result = TrainingProgress.Run(trainer, () => trainer.Fit(cancel: cancel));
+            var result = TrainingProgress.Run(trainer, () => trainer.Fit(cancel: cancel, stopAtAccuracy: stopAtPercent / 100));
+            if (result.EpochsDone < config.Trainer.Epochs && stopAtPercent is { } stop)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Stopped at epoch {result.EpochsDone} of {config.Trainer.Epochs}: the test accuracy reached {stop}% (--stop-at)."));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Test accuracy: {100 * (result.Last?.TestAccuracy ?? double.NaN):F2}% after {result.EpochsDone} epochs (best {100 * result.BestAccuracy:F2}% at epoch {result.BestEpoch})."));
             Console.WriteLine($"Run folder: {dir}");

@@ -99,9 +99,10 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// Trains from the current epoch to <see cref="TrainerOptions.Epochs"/> (or to <paramref name="stopAfterEpoch"/>
-    /// epochs done). Cancellation is honoured between steps; the last checkpoint then stays the previous epoch's.
+    /// epochs done, or to the first epoch whose test accuracy reaches <paramref name="stopAtAccuracy"/>, a fraction).
+    /// Cancellation is honoured between steps; the last checkpoint then stays the previous epoch's.
     /// </summary>
-    public TrainResult Fit(int? stopAfterEpoch = null, CancellationToken cancel = default)
+    public TrainResult Fit(int? stopAfterEpoch = null, CancellationToken cancel = default, double? stopAtAccuracy = null)
     {
         System.IO.Directory.CreateDirectory(Directory);
         if (State.Epoch == 0 && Checkpoint.Exists(Directory, Last))
@@ -109,7 +110,11 @@ public sealed class Trainer : IDisposable
         if (!File.Exists(Path.Combine(Directory, ConfigFile)))
             AtomicFile.Write(Path.Combine(Directory, ConfigFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(_config.ToJsonString(TrainerOptions.Json) + "\n")));
         int end = Math.Min(Options.Epochs, stopAfterEpoch ?? Options.Epochs);
-        for (int epoch = State.Epoch; epoch < end; epoch++) RunEpoch(epoch, cancel);
+        for (int epoch = State.Epoch; epoch < end; epoch++)
+        {
+            RunEpoch(epoch, cancel);
+            if (_history[^1].TestAccuracy >= stopAtAccuracy) break;
+        }
         return new TrainResult(State.Epoch, Options.Epochs, BestAccuracy, (int)State.Metrics.GetValueOrDefault(BestEpochKey), _history.LastOrDefault(), Directory);
     }
 

@@ -62,6 +62,23 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void StopAtEndsTheRunAtTheFirstEpochThatReachesTheTarget()
+    {
+        string data = ImageFolder(12, 3), run = _tmp.File("run");
+        // Any epoch reaches 1%: the 3-epoch schedule stops after its first epoch, with its checkpoints.
+        var (code, stdout, stderr) = CliProcess.Run($"train --model resnet20 --data {data} --epochs 3 --batch-size 8 --image-size 8 --stop-at 1 --out {run}", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Stopped at epoch 1 of 3", stdout);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length);
+        Assert.True(File.Exists(Path.Combine(run, "last.json")));
+
+        var bad = CliProcess.Run($"train --model resnet20 --data {data} --stop-at 150 --out {_tmp.File("bad")}", Ci);
+        Assert.Equal(2, bad.exitCode);
+        Assert.Contains("--stop-at is a test accuracy in percent", bad.stderr);
+        Assert.False(Directory.Exists(_tmp.File("bad")));
+    }
+
+    [Fact]
     public void DivergingRunStopsWithItsOwnExitCodeAndLeavesNoFolder()
     {
         string data = ImageFolder(12, 3), run = _tmp.File("run");

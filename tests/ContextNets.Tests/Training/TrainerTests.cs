@@ -90,6 +90,34 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void StopAtAccuracyEndsAfterTheFirstEpochThatReachesIt()
+    {
+        double[] accuracies;
+        using (var model = NewModel(1))
+        {
+            var (train, test) = SyntheticImages.Loaders();
+            using (train)
+            using (test)
+            using (var trainer = new Trainer(model, train, test, SyntheticImages.Options(4), _tmp.File("full")))
+                accuracies = trainer.Fit().EpochsDone == 4 ? trainer.History.Select(r => r.TestAccuracy).ToArray() : [];
+        }
+        Assert.Equal(4, accuracies.Length);
+        // A target first met before the last epoch ends the same run right there: same epochs, same accuracies.
+        double target = accuracies.Take(3).Max();
+        int expected = Array.FindIndex(accuracies, a => a >= target) + 1;
+        using var again = NewModel(1);
+        var (train2, test2) = SyntheticImages.Loaders();
+        using (train2)
+        using (test2)
+        using (var trainer = new Trainer(again, train2, test2, SyntheticImages.Options(4), _tmp.File("stopped")))
+        {
+            var result = trainer.Fit(stopAtAccuracy: target);
+            Assert.Equal(expected, result.EpochsDone);
+            Assert.Equal(accuracies.Take(expected), trainer.History.Select(r => r.TestAccuracy));
+        }
+    }
+
+    [Fact]
     public void ResumeRefusesAnotherRecipe()
     {
         string dir = _tmp.File("run");
