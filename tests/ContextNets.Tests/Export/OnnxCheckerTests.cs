@@ -35,6 +35,18 @@ public sealed class OnnxCheckerTests(OnnxTools tools, ITestOutputHelper output) 
         File.Delete(path);
     }
 
+    /// <summary>The checker does check: a graph whose conv weight is gone is rejected.</summary>
+    [Fact]
+    public void TheCheckerRejectsABrokenGraph()
+    {
+        using var se = new ContextNets.Attention.SqueezeExcite(16);
+        var model = ContextNets.Export.Proto.ModelProto.Parser.ParseFrom(OnnxExport.ToBytes(se, new OnnxExportOptions { InputShape = new Shape(1, 16, 4, 4) }));
+        model.Graph.Initializer.RemoveAt(0);
+        string path = _tmp.File("broken.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        Assert.NotNull(tools.Check(path));
+    }
+
     public static TheoryData<int, int> BlockOpsets()
     {
         var data = new TheoryData<int, int>();
