@@ -79,7 +79,6 @@ internal static class ExportCommand
             throw new CliException($"'{name}' is neither a run folder nor a zoo model. Known models: {string.Join(", ", Zoo.Names)}.");
         var entry = Zoo.Entry(name);
         var model = ModelCatalog.Create(name, entry.DefaultClasses, entry.DefaultInChannels);
-        model.Eval();
         var metadata = new Dictionary<string, string> { ["model"] = name, ["weights"] = "random initialization" };
         return new Loaded(model, $"{name} with its random initialization (no trained weights)", entry.DefaultInChannels, entry.InputSize, metadata,
             "The weights are the model's random initialization: the file shows the graph, its outputs mean nothing.");

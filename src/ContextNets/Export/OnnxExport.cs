@@ -131,9 +131,6 @@ public static class OnnxExport
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
         };
     }
-
-    /// <summary>The bytes of an ONNX model, for tests and tools that keep it in memory.</summary>
-    internal static byte[] ToBytes(Module module, OnnxExportOptions options) => Build(module, options).model.ToByteArray();
 }
 
 /// <summary>What an export wrote: the opset and IR version, the graph's input and output shapes for the example input, and its size.</summary>

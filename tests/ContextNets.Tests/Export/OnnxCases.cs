@@ -107,6 +107,14 @@ internal static class OnnxCases
         return worst / scale;
     }
 
+    /// <summary>The exported file's bytes, written to memory.</summary>
+    public static byte[] Bytes(Module model, OnnxExportOptions options)
+    {
+        using var stream = new MemoryStream();
+        model.ExportOnnx(stream, options);
+        return stream.ToArray();
+    }
+
     /// <summary>Exports <paramref name="model"/> to a file in <paramref name="dir"/> and returns its path.</summary>
     public static string Export(Module model, string dir, string name, OnnxExportOptions options)
     {

@@ -40,7 +40,7 @@ public sealed class OnnxCheckerTests(OnnxTools tools, ITestOutputHelper output) 
     public void TheCheckerRejectsABrokenGraph()
     {
         using var se = new ContextNets.Attention.SqueezeExcite(16);
-        var model = ContextNets.Export.Proto.ModelProto.Parser.ParseFrom(OnnxExport.ToBytes(se, new OnnxExportOptions { InputShape = new Shape(1, 16, 4, 4) }));
+        var model = ContextNets.Export.Proto.ModelProto.Parser.ParseFrom(OnnxCases.Bytes(se, new OnnxExportOptions { InputShape = new Shape(1, 16, 4, 4) }));
         model.Graph.Initializer.RemoveAt(0);
         string path = _tmp.File("broken.onnx");
         File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));

@@ -18,7 +18,7 @@ public sealed class OnnxExportTests : IDisposable
     private static OnnxExportOptions Options(int[] input, int opset = 17, bool dynamic = false, bool fold = true) =>
         new() { InputShape = input, Opset = opset, DynamicBatch = dynamic, FoldBatchNorm = fold };
 
-    private static ModelProto Parse(Module m, OnnxExportOptions o) => ModelProto.Parser.ParseFrom(OnnxExport.ToBytes(m, o));
+    private static ModelProto Parse(Module m, OnnxExportOptions o) => ModelProto.Parser.ParseFrom(OnnxCases.Bytes(m, o));
 
     [Theory]
     [InlineData(12)]
@@ -27,7 +27,7 @@ public sealed class OnnxExportTests : IDisposable
     public void OpsetsOutside13To17AreRefusedNamingTheRange(int opset)
     {
         using var se = new SqueezeExcite(16);
-        var e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(se, Options([1, 16, 4, 4], opset)));
+        var e = Assert.Throws<ArgumentException>(() => OnnxCases.Bytes(se, Options([1, 16, 4, 4], opset)));
         Assert.Contains($"opsets 13 to 17, not {opset}", e.Message);
     }
 
@@ -35,30 +35,30 @@ public sealed class OnnxExportTests : IDisposable
     public void TrainingModeExportIsRefused()
     {
         using var net = Zoo.Create("resnet20");
-        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(net, Options([1, 1, 28, 28]) with { TrainingMode = OnnxTrainingMode.Training }));
+        var e = Assert.Throws<NotSupportedException>(() => OnnxCases.Bytes(net, Options([1, 1, 28, 28]) with { TrainingMode = OnnxTrainingMode.Training }));
         Assert.Contains("inference form only", e.Message);
         // Preserve exports the module as it is: a module in training mode is refused, in eval mode it exports.
         net.Train();
-        var p = Assert.Throws<InvalidOperationException>(() => OnnxExport.ToBytes(net, Options([1, 1, 28, 28]) with { TrainingMode = OnnxTrainingMode.Preserve }));
+        var p = Assert.Throws<InvalidOperationException>(() => OnnxCases.Bytes(net, Options([1, 1, 28, 28]) with { TrainingMode = OnnxTrainingMode.Preserve }));
         Assert.Contains("training mode; call Eval()", p.Message);
         net.Eval();
-        Assert.NotEmpty(OnnxExport.ToBytes(net, Options([1, 1, 28, 28]) with { TrainingMode = OnnxTrainingMode.Preserve }));
+        Assert.NotEmpty(OnnxCases.Bytes(net, Options([1, 1, 28, 28]) with { TrainingMode = OnnxTrainingMode.Preserve }));
     }
 
     [Fact]
     public void UnsupportedModulesAreRefusedWithTheirTypeAndPath()
     {
         using var custom = new Sequential(new Conv2d(3, 4, 3), new Lambda(F.Relu));
-        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(custom, Options([1, 3, 8, 8])));
+        var e = Assert.Throws<NotSupportedException>(() => OnnxCases.Bytes(custom, Options([1, 3, 8, 8])));
         Assert.Contains("'1'", e.Message);
         Assert.Contains("arbitrary function", e.Message);
 
         using var other = new Sequential(new Conv2d(3, 4, 3), new Opaque());
-        e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(other, Options([1, 3, 8, 8])));
+        e = Assert.Throws<NotSupportedException>(() => OnnxCases.Bytes(other, Options([1, 3, 8, 8])));
         Assert.Contains("Opaque (at '1')", e.Message);
 
         using var nl = new NonLocal(8);
-        e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(nl, Options([1, 8, 2, 4, 4])));
+        e = Assert.Throws<NotSupportedException>(() => OnnxCases.Bytes(nl, Options([1, 8, 2, 4, 4])));
         Assert.Contains("only the 2-D non-local block", e.Message);
     }
 
@@ -71,19 +71,19 @@ public sealed class OnnxExportTests : IDisposable
     public void BadInputShapesAreRefusedNamingTheShapes()
     {
         using var gc = new GlobalContext(32);
-        var e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(gc, new OnnxExportOptions()));
+        var e = Assert.Throws<ArgumentException>(() => OnnxCases.Bytes(gc, new OnnxExportOptions()));
         Assert.Contains("InputShape", e.Message);
-        e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(gc, Options([1, 16, 8, 8])));
+        e = Assert.Throws<ArgumentException>(() => OnnxCases.Bytes(gc, Options([1, 16, 8, 8])));
         Assert.Contains("[N, 32, H, W], got [1, 16, 8, 8]", e.Message);
-        e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(gc, Options([1, 32, 0, 8])));
+        e = Assert.Throws<ArgumentException>(() => OnnxCases.Bytes(gc, Options([1, 32, 0, 8])));
         Assert.Contains("[1, 32, 0, 8]", e.Message);
         using var net = Zoo.Create("resnet20");
-        e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(net, Options([1, 3, 28, 28])));
+        e = Assert.Throws<ArgumentException>(() => OnnxCases.Bytes(net, Options([1, 3, 28, 28])));
         Assert.Contains("[N, 1, H, W], not [1, 3, 28, 28]", e.Message);
         using var nl = new NonLocal(8, subSample: true);
-        e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(nl, Options([1, 8, 1, 4])));
+        e = Assert.Throws<ArgumentException>(() => OnnxCases.Bytes(nl, Options([1, 8, 1, 4])));
         Assert.Contains("sub_sample needs H and W of at least 2", e.Message);
-        e = Assert.Throws<ArgumentException>(() => OnnxExport.ToBytes(gc, Options([1, 32, 8, 8]) with { OutputName = "input" }));
+        e = Assert.Throws<ArgumentException>(() => OnnxCases.Bytes(gc, Options([1, 32, 8, 8]) with { OutputName = "input" }));
         Assert.Contains("different", e.Message);
     }
 

@@ -48,7 +48,7 @@ public sealed class OnnxFuzzTests(OnnxTools tools, ITestOutputHelper output) : I
                 string label = $"case {i}: {what} on {Shape.Format(input)}, opset {options.Opset}, dynamic {options.DynamicBatch}, fold {options.FoldBatchNorm}";
                 var x = OnnxCases.Input(input, i);
                 var (ours, shape) = OnnxCases.Forward(module, x, input);
-                var bytes = OnnxExport.ToBytes(module, options);
+                var bytes = OnnxCases.Bytes(module, options);
                 var problems = OnnxStructure.Problems(bytes, options.Opset, input, shape, options.DynamicBatch);
                 Assert.True(problems.Count == 0, $"{label}:\n  {string.Join("\n  ", problems)}");
                 string kind = what.Split(' ')[0];
