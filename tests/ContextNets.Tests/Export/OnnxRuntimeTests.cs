@@ -30,6 +30,7 @@ public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) 
     [InlineData("resnest50d", 15, false)]
     public void ImageNetModelsMatchOnnxRuntime(string name, int opset, bool fold)
     {
+        Initializers.Seed(1);
         using var model = Zoo.Create(name);
         OnnxCases.Randomize(model, 11);
         int[] shape = [1, 3, 64, 64];
@@ -45,6 +46,7 @@ public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) 
     [MemberData(nameof(CifarNames))]
     public void Resnet20FamilyMatchesOnnxRuntimeAtTwoBatchSizes(string name)
     {
+        Initializers.Seed(2);
         using var model = Zoo.Create(name);
         OnnxCases.Randomize(model, 12);
         var path = OnnxCases.Export(model, _tmp.Path, name, new OnnxExportOptions { InputShape = new Shape(2, 1, 28, 28), DynamicBatch = true });
@@ -60,6 +62,7 @@ public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) 
     public void EveryBlockMatchesOnnxRuntime(int index)
     {
         var c = OnnxCases.Blocks[index];
+        Initializers.Seed(index);
         using var block = c.Create();
         OnnxCases.Randomize(block, 100 + index);
         foreach (var (opset, fold) in new[] { (17, true), (13, false) })
@@ -80,6 +83,7 @@ public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) 
     public void CeilModePoolingAtOddSizesMatchesOnnxRuntime()
     {
         var config = ResNets.ResNet50D(10) with { Layers = [1, 1, 1], Channels = [8, 16, 32], StemWidth = 8 };
+        Initializers.Seed(3);
         using var model = new ResNet(config);
         OnnxCases.Randomize(model, 13);
         int[] shape = [2, 3, 45, 37];
