@@ -1,9 +1,10 @@
 # Sourced by ./ctxnet and ./test: installs the Debian packages ContextNets needs when they are missing.
 # At run time: oneDNN 2.6, the Fashion-MNIST dataset, and the PNG and JPEG decoders.
 CTXNET_APT_PACKAGES="libdnnl2 dataset-fashion-mnist libpng16-16 libturbojpeg0"
-# For the tests as well: the headers that our bindings are checked against (compiled with gcc), and Debian's
-# PyTorch, which makes the reference logits that the models are compared with.
-CTXNET_TEST_PACKAGES="libdnnl-dev libpng-dev libturbojpeg0-dev gcc python3-torch python3-torchvision"
+# For the tests as well: the headers that our bindings are checked against (compiled with gcc), Debian's
+# PyTorch, which makes the reference logits that the models are compared with, and Debian's onnx package, whose
+# checker validates the exported ONNX files.
+CTXNET_TEST_PACKAGES="libdnnl-dev libpng-dev libturbojpeg0-dev gcc python3-torch python3-torchvision python3-onnx"
 
 missing_packages() {
   local p missing=""

@@ -16,6 +16,9 @@ public sealed class ConvNormAct : Module
         _act = act;
     }
 
+    /// <summary>Whether a ReLU follows the norm.</summary>
+    public bool Act => _act;
+
     public override Tensor Forward(Tensor x)
     {
         var y = _bn.Forward(_conv.Forward(x));

@@ -26,12 +26,17 @@ public sealed class Sequential : Module
     }
 }
 
-/// <summary>A parameterless layer from a function (ReLU, Sigmoid, Identity).</summary>
-public sealed class Lambda(Func<Tensor, Tensor> fn) : Module
+/// <summary>
+/// A parameterless layer from a function (ReLU, Sigmoid, Identity). <paramref name="kind"/> names a standard function
+/// ("relu", "sigmoid", "identity") for those that need to know which one it is (the ONNX exporter); null for any other.
+/// </summary>
+public sealed class Lambda(Func<Tensor, Tensor> fn, string? kind = null) : Module
 {
-    public static Lambda Relu() => new(F.Relu);
-    public static Lambda Sigmoid() => new(F.Sigmoid);
-    public static Lambda Identity() => new(x => x);
+    public static Lambda Relu() => new(F.Relu, "relu");
+    public static Lambda Sigmoid() => new(F.Sigmoid, "sigmoid");
+    public static Lambda Identity() => new(x => x, "identity");
+
+    public string? Kind { get; } = kind;
 
     public override Tensor Forward(Tensor x) => fn(x);
 }

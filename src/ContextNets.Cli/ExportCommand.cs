@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using ContextNets.Export;
+using ContextNets.Models;
+using ContextNets.NN;
+using ContextNets.Training;
+
+namespace ContextNets.Cli;
+
+/// <summary>`ctxnet export RUN|MODEL --onnx out.onnx`: the inference form of a trained run or a zoo model as an ONNX file.</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var source = new Argument<string>("RUN|MODEL") { Description = "A run folder made by ctxnet train, or a zoo model name (exported with its random initialization)." };
+        var onnx = new Option<string>("--onnx") { Description = "The ONNX file to write (atomically).", Required = true };
+        var opset = new Option<int>("--opset") { Description = "The ai.onnx opset, 13 to 17 (LayerNormalization is an op from 17; below, its decomposition).", DefaultValueFactory = _ => OnnxExportOptions.DefaultOpset };
+        var dynamicBatch = new Option<bool>("--dynamic-batch") { Description = "Make the batch dimension symbolic, so that the model runs at any batch size." };
+        var imageSize = new Option<int?>("--image-size") { Description = "The side of the square input the graph is made for (default: the run's image size, or the model's)." };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "For a run: best or last.", DefaultValueFactory = _ => Trainer.Best };
+        var command = new Command("export", "Export a run or a zoo model to ONNX (inference form, BatchNorm folded into the convolutions).")
+        {
+            source, onnx, opset, dynamicBatch, imageSize, checkpoint,
+        };
+        command.SetAction(p =>
+        {
+            string what = p.GetValue(source)!, path = p.GetValue(onnx)!;
+            var loaded = Directory.Exists(what) ? FromRun(what, p.GetValue(checkpoint)!) : FromZoo(what);
+            using (loaded.Model)
+            {
+                int size = p.GetValue(imageSize) ?? loaded.ImageSize;
+                if (size < 1) throw new CliException($"--image-size must be positive, not {size}.");
+                var options = new OnnxExportOptions
+                {
+                    Opset = p.GetValue(opset),
+                    DynamicBatch = p.GetValue(dynamicBatch),
+                    InputShape = new Shape(1, loaded.InChannels, size, size),
+                    Metadata = new Dictionary<string, string>(loaded.Metadata) { ["image_size"] = size.ToString(CultureInfo.InvariantCulture) },
+                };
+                OnnxExportSummary summary;
+                try
+                {
+                    summary = loaded.Model.ExportOnnx(path, options);
+                }
+                catch (Exception e) when (e is ArgumentException or NotSupportedException)
+                {
+                    throw new CliException(e.Message);
+                }
+                Report(path, loaded, summary);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A model to export with what the graph's input is and what the file's metadata says about it.</summary>
+    private sealed record Loaded(Module Model, string Description, int InChannels, int ImageSize, Dictionary<string, string> Metadata, string? Note);
+
+    private static Loaded FromRun(string run, string checkpoint)
+    {
+        var (config, model, state) = RunModel.Load(run, checkpoint);
+        var metadata = new Dictionary<string, string>
+        {
+            ["model"] = config.Model,
+            ["weights"] = $"{Path.GetFullPath(run)} checkpoint '{checkpoint}' (epoch {state.Epoch})",
+            ["classes"] = string.Join(",", config.Classes),
+            ["mean"] = Floats(config.Mean),
+            ["std"] = Floats(config.Std),
+            ["preprocess"] = config.Preprocess,
+        };
+        string note = $"The input is images normalized as in training: (x / 255 - mean) / std per channel, mean [{Floats(config.Mean)}], std [{Floats(config.Std)}].";
+        return new Loaded(model, $"{config.Model} from {run} ('{checkpoint}', epoch {state.Epoch})", config.InChannels, config.ImageSize, metadata, note);
+    }
+
+    // A zoo model starts from its random initialization; loading weights into it (a weights file) belongs here, before the export.
+    private static Loaded FromZoo(string name)
+    {
+        if (!Zoo.Contains(name))
+            throw new CliException($"'{name}' is neither a run folder nor a zoo model. Known models: {string.Join(", ", Zoo.Names)}.");
+        var entry = Zoo.Entry(name);
+        var model = ModelCatalog.Create(name, entry.DefaultClasses, entry.DefaultInChannels);
+        var metadata = new Dictionary<string, string> { ["model"] = name, ["weights"] = "random initialization" };
+        return new Loaded(model, $"{name} with its random initialization (no trained weights)", entry.DefaultInChannels, entry.InputSize, metadata,
+            "The weights are the model's random initialization: the file shows the graph, its outputs mean nothing.");
+    }
+
+    private static void Report(string path, Loaded loaded, OnnxExportSummary s)
+    {
+        var ops = string.Join(", ", s.OpCounts.OrderByDescending(o => o.Value).ThenBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value}"));
+        Console.WriteLine($"Wrote {path}: {loaded.Description}.");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  opset {s.Opset} (IR {s.IrVersion}), input {s.InputShape} -> output {s.OutputShape}{(s.DynamicBatch ? ", dynamic batch" : "")}, {s.FileBytes / 1048576.0:F1} MiB"));
+        Console.WriteLine($"  {s.Nodes} nodes: {ops}");
+        if (loaded.Note is not null) Console.WriteLine(loaded.Note);
+    }
+
+    private static string Floats(float[] values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+}

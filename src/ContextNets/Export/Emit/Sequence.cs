@@ -1,0 +1,35 @@
+using ContextNets.Models;
+using ContextNets.NN;
+
+namespace ContextNets.Export.Emit;
+
+/// <summary>One layer of a chain, with its path and whether a ReLU follows it in the module's forward.</summary>
+internal readonly record struct Layer(string Path, Module Module, bool Relu = false);
+
+/// <summary>A chain of layers in which each BatchNorm right after a convolution is folded into it (when the graph folds).</summary>
+internal static class Sequence
+{
+    public static OnnxValue Emit(OnnxGraph g, IReadOnlyList<Layer> layers, OnnxValue x)
+    {
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            if (layer.Module is Conv2d conv && i + 1 < layers.Count && layers[i + 1].Module is BatchNorm2d bn)
+            {
+                x = Layers.ConvBn(g, conv, layer.Path, bn, layers[i + 1].Path, x, layers[i + 1].Relu);
+                i++;
+                continue;
+            }
+            x = ModuleEmitter.Emit(g, layer.Module, layer.Path, x);
+            if (layer.Relu) x = Ops.Relu(g, layer.Path, x);
+        }
+        return x;
+    }
+
+    /// <summary>timm's ConvNormAct: `conv`, `bn`, and ReLU when it has one.</summary>
+    public static OnnxValue ConvNormAct(OnnxGraph g, ConvNormAct cna, string path, OnnxValue x)
+    {
+        var c = ModuleEmitter.Children(cna);
+        return Layers.ConvBn(g, (Conv2d)c["conv"], path + ".conv", (BatchNorm2d)c["bn"], path + ".bn", x, cna.Act);
+    }
+}
