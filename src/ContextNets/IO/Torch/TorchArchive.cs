@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace ContextNets.IO.Torch;
 
@@ -9,7 +8,7 @@ namespace ContextNets.IO.Torch;
 /// (the raw little-endian bytes of each storage); PyTorch 2 adds `byteorder` and a `.data` folder. Storages are
 /// checked against their members when the pickle names them, and read whole when a tensor needs them.
 /// </summary>
-internal sealed partial class TorchArchive
+internal sealed class TorchArchive : IStorageSource
 {
     private const string PickleName = "data.pkl";
 
@@ -45,33 +44,23 @@ internal sealed partial class TorchArchive
     /// </summary>
     public TorchStorage Resolve(PyTuple pid, string where)
     {
-        var x = pid.Items;
-        if (x.Length != 5 || x[0] is not "storage")
-            throw TorchFormat.Error($"{where}: a persistent id must be ('storage', type, key, location, size), got a tuple of {x.Length}.");
-        if (x[1] is not PyGlobal type || !TorchGlobals.IsStorageType(type, out string dtype))
-            throw TorchFormat.Error($"{where}: the storage type is a {Unpickler.TypeName(x[1])}.");
-        if (x[2] is not string key || !StorageKey().IsMatch(key))
-            throw TorchFormat.Error($"{where}: the storage key {(x[2] is string s ? "'" + TorchGlobals.Printable(s) + "'" : Unpickler.TypeName(x[2]))} is not a short name of letters, digits and underscores.");
-        if (x[3] is not string location) throw TorchFormat.Error($"{where}: the storage location is a {Unpickler.TypeName(x[3])}.");
-        if (x[4] is not long numel || numel < 0) throw TorchFormat.Error($"{where}: the storage size is {(x[4] is long n ? n.ToString() : Unpickler.TypeName(x[4]))}.");
-
-        var storage = new TorchStorage(key, dtype, numel, TorchGlobals.Printable(location));
-        if (_storages.TryGetValue(key, out var seen))
+        var storage = TorchStorage.FromPersistentId(pid, where);
+        if (pid.Items.Length != 5) throw TorchFormat.Error($"{where}: a persistent id of {pid.Items.Length} items (a zip file's have 5).");
+        if (_storages.TryGetValue(storage.Key, out var seen))
         {
-            if (seen.DType != dtype || seen.Numel != numel)
-                throw TorchFormat.Error($"{where}: storage '{key}' is declared as {seen.Numel} {seen.DType} and then as {numel} {dtype}.");
+            if (seen.DType != storage.DType || seen.Numel != storage.Numel)
+                throw TorchFormat.Error($"{where}: storage '{storage.Key}' is declared as {seen.Numel} {seen.DType} and then as {storage.Numel} {storage.DType}.");
             return seen;
         }
-        var member = Member("data/" + key, $"storage '{key}'");
-        int size = storage.ItemSize;
-        if (numel > long.MaxValue / size || numel * size != member.Length)
-            throw TorchFormat.Error($"{where}: storage '{key}' declares {numel} {dtype} elements, but its member holds {member.Length} bytes.");
-        _storages[key] = storage;
+        var member = Member("data/" + storage.Key, $"storage '{storage.Key}'");
+        if (storage.Numel * storage.ItemSize != member.Length)
+            throw TorchFormat.Error($"{where}: storage '{storage.Key}' declares {storage.Numel} {storage.DType} elements, but its member holds {member.Length} bytes.");
+        _storages[storage.Key] = storage;
         return storage;
     }
 
     /// <summary>Every byte of a storage (CRC-checked).</summary>
-    public byte[] ReadStorage(TorchStorage storage) => _zip.Read(Member("data/" + storage.Key, $"storage '{storage.Key}'"));
+    public ReadOnlyMemory<byte> ReadStorage(TorchStorage storage) => _zip.Read(Member("data/" + storage.Key, $"storage '{storage.Key}'"));
 
     private ZipEntry Member(string relative, string what) =>
         _zip.TryGet($"{_folder}/{relative}", out var e)
@@ -93,6 +82,4 @@ internal sealed partial class TorchArchive
             ? Encoding.ASCII.GetString(_zip.Read(entry)).Trim()
             : throw TorchFormat.Error($"{_name}: the member {entry.Name} has {entry.Length} bytes; a few were expected.");
 
-    [GeneratedRegex("^[A-Za-z0-9_]{1,64}$")]
-    private static partial Regex StorageKey();
 }

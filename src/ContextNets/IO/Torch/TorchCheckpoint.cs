@@ -1,7 +1,7 @@
 namespace ContextNets.IO.Torch;
 
 /// <summary>
-/// A file written by torch.save (PyTorch 1.6 and later: a zip of data.pkl and raw storages) holding a state dict,
+/// A file written by torch.save (a zip of data.pkl and raw storages, or the format before PyTorch 1.6) holding a state dict,
 /// at the top level or under `state_dict` (see <see cref="StateDictLocator"/>). Opening reads the zip directory
 /// and runs the strict <see cref="Unpickler"/> over data.pkl, which checks every tensor's shape, strides and
 /// offset against its storage; values are read on <see cref="Load"/>, converted to float32 (F32, F16, BF16, F64,
@@ -18,15 +18,17 @@ public sealed class TorchCheckpoint : IStateDictSource, IDisposable
     public const int ViewBudget = 4;
 
     private readonly Stream _stream;
-    private readonly TorchArchive _archive;
+    private readonly IStorageSource _storages;
     private readonly Dictionary<string, TorchTensor> _tensors;
     private readonly List<string> _keys;
-    private (TorchStorage storage, byte[] bytes)? _cached;
+    private (TorchStorage storage, ReadOnlyMemory<byte> bytes)? _cached;
 
-    private TorchCheckpoint(Stream stream, TorchArchive archive, List<KeyValuePair<string, TorchTensor>> tensors, string name, string path, List<string> skipped)
+    private TorchCheckpoint(Stream stream, IStorageSource storages, List<KeyValuePair<string, TorchTensor>> tensors, string name, string path, List<string> skipped,
+        bool legacy)
     {
         _stream = stream;
-        _archive = archive;
+        _storages = storages;
+        IsLegacyFormat = legacy;
         _tensors = tensors.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         _keys = [.. tensors.Select(kv => kv.Key)];
         Name = name;
@@ -39,6 +41,9 @@ public sealed class TorchCheckpoint : IStateDictSource, IDisposable
 
     /// <summary>Where the state dict was found: "" for the top level, else the checkpoint key (`state_dict`, `model`, ...).</summary>
     public string StateDictPath { get; }
+
+    /// <summary>Whether the file is in the format before PyTorch 1.6 (<see cref="TorchLegacyFile"/>) rather than a zip.</summary>
+    public bool IsLegacyFormat { get; }
 
     /// <summary>Entries of the state dict that are not tensors, set aside.</summary>
     public IReadOnlyList<string> SkippedKeys { get; }
@@ -66,13 +71,31 @@ public sealed class TorchCheckpoint : IStateDictSource, IDisposable
 
     private static TorchCheckpoint Read(Stream stream, string name)
     {
-        var archive = TorchArchive.Open(stream, name);
-        var pickle = archive.ReadPickle();
-        var (root, stop) = Unpickler.Load(pickle, 0, pickle.Length, $"{name}: data.pkl", archive.Resolve);
-        if (stop != pickle.Length) throw TorchFormat.Error($"{name}: data.pkl has {pickle.Length - stop} bytes after its STOP.");
+        Span<byte> head = stackalloc byte[4];
+        int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        IStorageSource storages;
+        object root;
+        bool legacy = TorchLegacyFile.LooksLike(head[..n]);
+        if (legacy)
+        {
+            if (stream.Length > Array.MaxLength) throw TorchFormat.Error($"{name}: a legacy-format file of {stream.Length} bytes is more than this reader takes; re-save it with a current torch.save.");
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            (storages, root) = TorchLegacyFile.Read(bytes, name);
+        }
+        else
+        {
+            var archive = TorchArchive.Open(stream, name);
+            var pickle = archive.ReadPickle();
+            int stop;
+            (root, stop) = Unpickler.Load(pickle, 0, pickle.Length, $"{name}: data.pkl", archive.Resolve);
+            if (stop != pickle.Length) throw TorchFormat.Error($"{name}: data.pkl has {pickle.Length - stop} bytes after its STOP.");
+            storages = archive;
+        }
         var (tensors, path, skipped) = StateDictLocator.Find(root, name);
         CheckViewBudget(tensors, name);
-        return new TorchCheckpoint(stream, archive, tensors, name, path, skipped);
+        return new TorchCheckpoint(stream, storages, tensors, name, path, skipped, legacy);
     }
 
     private static void CheckViewBudget(List<KeyValuePair<string, TorchTensor>> tensors, string name)
@@ -95,8 +118,8 @@ public sealed class TorchCheckpoint : IStateDictSource, IDisposable
     {
         var t = Get(key);
         // Views of one storage tend to come one after another (a flat buffer, a tied weight): keep the last one read.
-        if (_cached is not { } c || !ReferenceEquals(c.storage, t.Storage)) _cached = c = (t.Storage, _archive.ReadStorage(t.Storage));
-        return t.Materialize(c.bytes);
+        if (_cached is not { } c || !ReferenceEquals(c.storage, t.Storage)) _cached = c = (t.Storage, _storages.ReadStorage(t.Storage));
+        return t.Materialize(c.bytes.Span);
     }
 
     private TorchTensor Get(string key) =>
