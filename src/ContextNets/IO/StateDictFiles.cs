@@ -18,11 +18,12 @@ public static class StateDictFiles
         return IsTorch(head[..n]) ? TorchCheckpoint.Open(path) : SafetensorsFile.Read(path);
     }
 
-    /// <summary>What kind of file a source is, for messages: "torch.save zip", "torch.save (legacy format)" or "safetensors".</summary>
+    /// <summary>What kind of file a source is, for messages: "torch.save zip, state dict under 'state_dict'", "safetensors", ...</summary>
     public static string Describe(IStateDictSource source) => source switch
     {
-        TorchCheckpoint { IsLegacyFormat: true } => "torch.save (legacy format)",
-        TorchCheckpoint => "torch.save zip",
+        TorchCheckpoint t => (t.IsLegacyFormat ? "torch.save, legacy format" : "torch.save zip") +
+            (t.StateDictPath.Length > 0 ? $", state dict under '{t.StateDictPath}'" : "") +
+            (t.SkippedKeys.Count > 0 ? $", {t.SkippedKeys.Count} entries that are not tensors set aside" : ""),
         _ => "safetensors",
     };
 
