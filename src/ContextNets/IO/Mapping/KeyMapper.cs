@@ -20,7 +20,8 @@ public sealed record KeyMap(KeyConvention Convention, string? Evidence, IReadOnl
 /// <summary>
 /// Rewrites a checkpoint's keys into a model's by a <see cref="KeyRules"/> table and checks the result: two file
 /// keys may not land on one model key, and every landed tensor must have the model's shape, or differ only in
-/// singleton dimensions where its rule allows that. Errors name the file key, the model key and both shapes.
+/// singleton dimensions where its rule allows that. Errors name the file key, the model key and both shapes (every
+/// mismatch, up to five).
 /// </summary>
 public static class KeyMapper
 {
@@ -36,6 +37,7 @@ public static class KeyMapper
         var unused = new List<string>();
         var ignored = new List<string>();
         var taken = new Dictionary<string, string>(StringComparer.Ordinal);
+        var mismatches = new List<string>();
         foreach (var (key, shape) in source)
         {
             var candidates = Rewrite(key, rules);
@@ -51,11 +53,13 @@ public static class KeyMapper
             taken[hit.name] = key;
             var target = model[hit.name];
             if (target != shape && !(hit.squeeze && SameUpToSingletons(shape, target)))
-                throw new InvalidDataException(key == hit.name
-                    ? $"'{key}' has shape {shape} in the file, but the model's is {target}."
-                    : $"'{key}' (the model's '{hit.name}') has shape {shape} in the file, but the model's is {target}.");
+                mismatches.Add(key == hit.name
+                    ? $"'{key}' has shape {shape} in the file, but the model's is {target}"
+                    : $"'{key}' (the model's '{hit.name}') has shape {shape} in the file, but the model's is {target}");
             entries.Add(new MappedKey(key, hit.name, shape, target));
         }
+        if (mismatches.Count > 0)
+            throw new InvalidDataException($"{string.Join("; ", mismatches.Take(5))}{(mismatches.Count > 5 ? $"; and {mismatches.Count - 5} more" : "")}.");
         var missing = model.Keys.Where(k => !taken.ContainsKey(k)).ToList();
         return new KeyMap(convention, evidence, entries, unused, missing, ignored);
     }

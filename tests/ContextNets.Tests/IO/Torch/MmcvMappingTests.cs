@@ -124,7 +124,7 @@ public sealed class MmcvMappingTests(MmcvCases cases, ITestOutputHelper output) 
         var gcShapes = Shapes(gc);
         var wrong = gcShapes.Select(kv => (kv.Key == "conv_attn.weight" ? "conv_mask.weight" : kv.Key, kv.Key == "conv_attn.weight" ? new Shape(1, 32) : kv.Value)).ToList();
         e = Assert.Throws<InvalidDataException>(() => KeyMapper.Map(wrong, gcShapes, KeyConvention.Mmcv));
-        Assert.Contains("'conv_mask.weight' (the model's 'conv_attn.weight') has shape [1, 32]", e.Message);
+        Assert.Contains("'conv_mask.weight' (the model's 'conv_attn.weight') has shape [1, 32] in the file, but the model's is [1, 32, 1, 1]", e.Message);
         Assert.Contains("[1, 32, 1, 1]", e.Message);
     }
 
