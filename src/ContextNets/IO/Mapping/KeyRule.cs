@@ -8,9 +8,14 @@ namespace ContextNets.IO.Mapping;
 /// mmdet places in one of two spots finds ours. <see cref="Squeeze"/> lets the value drop or gain singleton
 /// dimensions on the way ([p, 1, 1] to [p]); <see cref="Why"/> says where the rule comes from.
 /// </summary>
-public sealed record KeyRule(string Pattern, string[] Replacements, string Why, bool Squeeze = false)
+public sealed class KeyRule(string pattern, string[] replacements, string why, bool squeeze = false)
 {
-    private Regex? _regex;
+    public string Pattern { get; } = pattern;
+    public IReadOnlyList<string> Replacements { get; } = replacements;
+    public string Why { get; } = why;
+    public bool Squeeze { get; } = squeeze;
 
-    internal Regex Regex => _regex ??= new Regex(Pattern, RegexOptions.CultureInvariant);
+    internal Regex Regex { get; } = new(pattern, RegexOptions.CultureInvariant);
+
+    public override string ToString() => $"{Pattern} -> {string.Join(" | ", Replacements)}";
 }
