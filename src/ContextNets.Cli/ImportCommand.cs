@@ -71,10 +71,7 @@ internal static class ImportCommand
         int loaded = report.Mapping.Count(m => m.Target is not null);
         int reshaped = report.Mapping.Count(m => m.Reshaped);
         int counters = report.Mapping.Count(m => m.Target is null) - report.Unexpected.Count;
-        var source = StateDictFiles.Open(path);
-        string kind = StateDictFiles.Describe(source);
-        (source as IDisposable)?.Dispose();
-        Console.WriteLine($"read {path} ({kind}): {report.Mapping.Count} tensors, {report.Convention} keys");
+        Console.WriteLine($"read {path} ({report.Source}): {report.Mapping.Count} tensors, {report.Convention} keys");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name}: {loaded} of {total} tensors loaded ({reshaped} reshaped), {report.Missing.Count} missing; {report.Unexpected.Count} file tensors unused, {counters} BatchNorm counters ignored"));
         if (report.Missing.Count > 0)
@@ -86,13 +83,14 @@ internal static class ImportCommand
     /// <summary>One line per file tensor (source [shape] -> target [shape]), then the model tensors no file tensor reached.</summary>
     private static void PrintMap(LoadReport report)
     {
+        var unused = report.Unexpected.ToHashSet(StringComparer.Ordinal);
         int width = report.Mapping.Select(m => m.Source.Length + m.SourceShape.ToString().Length + 1).DefaultIfEmpty(0).Max();
         foreach (var m in report.Mapping)
         {
             string left = $"{m.Source} {m.SourceShape}".PadRight(width);
             string right = m switch
             {
-                { Target: null } when report.Unexpected.Contains(m.Source) => "(unused)",
+                { Target: null } when unused.Contains(m.Source) => "(unused)",
                 { Target: null } => "(ignored: BatchNorm counter)",
                 { Reshaped: true } => $"{m.Target} {m.TargetShape} (reshaped)",
                 _ => m.Target!,

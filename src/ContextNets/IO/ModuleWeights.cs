@@ -27,7 +27,7 @@ public static class ModuleWeights
         {
             var own = model.StateDict();
             var map = KeyMapper.Map([.. source.Keys.Select(k => (k, source.ShapeOf(k)))], own.ToDictionary(kv => kv.Key, kv => kv.Value.Shape), convention);
-            var report = new LoadReport(map.Missing, map.Unused) { Convention = map.Describe(), Mapping = map.Entries };
+            var report = new LoadReport(map.Missing, map.Unused) { Source = StateDictFiles.Describe(source), Convention = map.Describe(), Mapping = map.Entries };
             if (strict && !report.IsComplete)
                 throw new InvalidDataException($"{model.GetType().Name}: the state dict does not match ({map.Describe()} keys). {report}");
             foreach (var e in map.Entries)

@@ -156,6 +156,9 @@ public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<str
 {
     public bool IsComplete => Missing.Count == 0 && Unexpected.Count == 0;
 
+    /// <summary>What the file was ("safetensors", "torch.save zip", "torch.save, legacy format", with where the state dict sat); empty for an in-memory load.</summary>
+    public string Source { get; init; } = "";
+
     /// <summary>The key convention of the file ("timm" when its keys are the model's own), and why it was chosen.</summary>
     public string Convention { get; init; } = "timm";
 
