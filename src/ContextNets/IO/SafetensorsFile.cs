@@ -11,7 +11,7 @@ namespace ContextNets.IO;
 /// file before anything is allocated, so a truncated or hostile file gets a
 /// clear error instead of a huge allocation or a read past the end.
 /// </summary>
-public sealed class SafetensorsFile
+public sealed class SafetensorsFile : IStateDictSource
 {
     private const long MaxHeaderBytes = 100L << 20;
     private readonly Dictionary<string, Entry> _entries;

@@ -147,10 +147,23 @@ public abstract class Module : IDisposable
     }
 }
 
-/// <summary>What a state-dict load found: keys the model has and the file lacks, and keys the file has and the model lacks.</summary>
+/// <summary>
+/// What a state-dict load found: keys the model has and the file lacks, and keys the file has and the model lacks.
+/// A load from a file (ModuleWeights.Load) also says which key convention it read the file's keys in, and how each
+/// of the file's keys was mapped onto the model's.
+/// </summary>
 public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected)
 {
     public bool IsComplete => Missing.Count == 0 && Unexpected.Count == 0;
+
+    /// <summary>What the file was ("safetensors", "torch.save zip", "torch.save, legacy format", with where the state dict sat); empty for an in-memory load.</summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>The key convention of the file ("timm" when its keys are the model's own), and why it was chosen.</summary>
+    public string Convention { get; init; } = "timm";
+
+    /// <summary>Every tensor of the file, in file order, with the model key it went to (or none).</summary>
+    public IReadOnlyList<MappedKey> Mapping { get; init; } = [];
 
     public override string ToString() =>
         $"{Missing.Count} missing ({string.Join(", ", Missing.Take(10))}{(Missing.Count > 10 ? ", ..." : "")}), " +

@@ -1,0 +1,64 @@
+using ContextNets.Autograd;
+using ContextNets.IO;
+using ContextNets.Models;
+using Xunit.Abstractions;
+
+namespace ContextNets.Tests.IO.Torch;
+
+/// <summary>
+/// Logits parity through torch.save: zoo networks defined in PyTorch (tests/python/make_pth_zoo_case.py), saved with
+/// torch.save(model.state_dict()) by Debian's PyTorch (gcresnet50 and gc_resnet20 as zips, resnet50 in the legacy
+/// format), loaded strictly with model.Load. The eval forward and the folded inference model must both match:
+/// max |ours - theirs| &lt;= 1e-4 max |theirs|, the tolerance of the safetensors parity tests.
+/// </summary>
+public sealed class PthParityTests(PthZooCases cases, ITestOutputHelper output) : IClassFixture<PthZooCases>
+{
+    private const double Tolerance = 1e-4;
+
+    [Theory]
+    [InlineData("gcresnet50", 64)]
+    [InlineData("resnet50", 64)]
+    [InlineData("gc_resnet20", 28)]
+    public void LogitsMatchPyTorch(string name, int size)
+    {
+        var (pth, io) = cases.Get(name, size);
+        using var model = Zoo.Create(name);
+        var report = model.Load(pth);
+        Assert.True(report.IsComplete, report.ToString());
+        Assert.Equal("timm", report.Convention);
+        Assert.All(report.Mapping.Where(m => m.Target is not null), m => Assert.Equal(m.Source, m.Target));
+        model.Eval();
+        using var inference = model.Prepare();
+
+        var file = SafetensorsFile.Read(io);
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var x = file.Load("x");
+        var expected = file.Load("logits").ToArray();
+        Check(name, "eval forward", expected, model.Forward(F.ToFormat(x, MemoryFormat.ChannelsLast)).ToArray());
+        Check(name, "folded Predict", expected, inference.Predict(x).ToArray());
+    }
+
+    internal static double MaxRelativeError(float[] expected, float[] actual, out int at, out double scale)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        scale = expected.Max(v => Math.Abs((double)v));
+        double worst = 0;
+        at = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double err = Math.Abs((double)actual[i] - expected[i]);
+            if (err > worst) (worst, at) = (err, i);
+        }
+        return worst / scale;
+    }
+
+    private void Check(string name, string path, float[] expected, float[] actual)
+    {
+        double error = MaxRelativeError(expected, actual, out int at, out double scale);
+        output.WriteLine($"{name} {path}: max error {error:G3} of the logits' scale {scale:G4}");
+        Assert.True(scale > 0.1, $"{name}: the reference logits are degenerate (max |logit| {scale:G3}).");
+        Assert.True(error <= Tolerance,
+            $"{name} {path}: logit {at} is {actual[at]:G9}, PyTorch {expected[at]:G9}; max error {error:G3} of the logits' scale {scale:G4} (tolerance {Tolerance:G2}).");
+    }
+}
