@@ -73,6 +73,10 @@ public static class HeatMap
     public static (int x, int y) CellCentre(int row, int col, int mapHeight, int mapWidth, int height, int width) =>
         ((int)((col + 0.5) * width / mapWidth), (int)((row + 0.5) * height / mapHeight));
 
+    /// <summary>A map value for a picture's labels: 3 significant digits, with an exponent below 0.01 (the font has digits, '.', '-' and E).</summary>
+    public static string Legend(double v) =>
+        v.ToString(v != 0 && Math.Abs(v) < 0.01 ? "0.00E-0" : "0.###", System.Globalization.CultureInfo.InvariantCulture);
+
     private static byte Blend(byte gray, byte color) => (byte)Math.Round((1 - Opacity) * gray + Opacity * color);
 
     private static (byte, byte, byte) Gray(byte v) => (v, v, v);

@@ -7,7 +7,8 @@ public readonly record struct GridColumn(string Label, (byte r, byte g, byte b)?
 
 /// <summary>
 /// The layout of a heat-map picture on white: a title, labelled columns, rows of equal cells drawn by the
-/// caller, and a colour bar that says what the colours mean.
+/// caller, each with an optional note on its right (its colour scale's top), and a colour bar that says what the
+/// colours mean.
 /// </summary>
 public static class HeatMapGrid
 {
@@ -16,12 +17,14 @@ public static class HeatMapGrid
 
     /// <summary>The picture; <paramref name="draw"/>(canvas, row, column, x, y) fills the cell whose top-left corner is (x, y).</summary>
     public static Canvas Render(string title, IReadOnlyList<GridColumn> columns, int rows, int cellWidth, int cellHeight,
-        Action<Canvas, int, int, int, int> draw, string legend)
+        Action<Canvas, int, int, int, int> draw, string legend, Func<int, string>? rowNote = null)
     {
         if (columns.Count < 1 || rows < 1 || cellWidth < 1 || cellHeight < 1)
             throw new ArgumentException($"HeatMapGrid: {rows} rows of {columns.Count} cells of {cellWidth}x{cellHeight} draw nothing.");
         int line = Font.Height * TextScale;
-        int gridWidth = columns.Count * cellWidth + (columns.Count - 1) * Gap;
+        var notes = Enumerable.Range(0, rows).Select(r => rowNote?.Invoke(r) ?? "").ToArray();
+        int noteWidth = notes.Max(n => Canvas.TextWidth(n, TextScale));
+        int gridWidth = columns.Count * cellWidth + (columns.Count - 1) * Gap + (noteWidth > 0 ? Gap + noteWidth : 0);
         int barWidth = Math.Max(cellWidth, 96);
         int legendWidth = barWidth + Gap + Canvas.TextWidth(legend, TextScale);
         int width = 2 * Margin + Math.Max(gridWidth, Math.Max(Canvas.TextWidth(title, TextScale), legendWidth));
@@ -42,8 +45,11 @@ public static class HeatMapGrid
             canvas.Text(x, labelY, columns[c].Label, Ink, TextScale);
         }
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns.Count; c++)
-                draw(canvas, r, c, Margin + c * (cellWidth + Gap), top + r * (cellHeight + Gap));
+        {
+            int y = top + r * (cellHeight + Gap);
+            for (int c = 0; c < columns.Count; c++) draw(canvas, r, c, Margin + c * (cellWidth + Gap), y);
+            canvas.Text(Margin + columns.Count * (cellWidth + Gap), y + (cellHeight - line) / 2, notes[r], Ink, TextScale);
+        }
 
         int barY = top + rows * cellHeight + (rows - 1) * Gap + 2 * Gap;
         for (int x = 0; x < barWidth; x++)

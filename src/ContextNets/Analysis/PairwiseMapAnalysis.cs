@@ -13,7 +13,7 @@ namespace ContextNets.Analysis;
 /// </summary>
 public sealed class PairwiseMapAnalysis
 {
-    private readonly List<double> _attentionCosine = [], _attentionJsd = [], _inputCosine = [], _outputCosine = [];
+    private readonly List<double> _attentionCosine = [], _attentionJsd = [], _entropy = [], _inputCosine = [], _outputCosine = [];
     private readonly List<(Image8 image, float[][] maps)> _shown = [];
     private readonly int _queries, _show;
 
@@ -47,6 +47,9 @@ public sealed class PairwiseMapAnalysis
 
     /// <summary>Empty (NaN) for the dot-product and concatenation modes, whose maps are not distributions.</summary>
     public Summary AttentionJensenShannon => new(_attentionJsd);
+
+    /// <summary>The maps' entropy over ln Np' (<see cref="MapEntropy"/>; softmax modes only): 1 for uniform maps.</summary>
+    public Summary Entropy => new(_entropy);
     public Summary InputCosine => new(_inputCosine);
     public Summary OutputCosine => new(_outputCosine);
 
@@ -60,7 +63,11 @@ public sealed class PairwiseMapAnalysis
         if (Height == 0) SetGeometry(input.Shape[2], input.Shape[3], attention.Shape[2]);
         if (Positions < 2) return;
         _attentionCosine.AddRange(PositionDistances.AttentionCosine(attention));
-        if (HasDistributions) _attentionJsd.AddRange(PositionDistances.AttentionJensenShannon(attention));
+        if (HasDistributions)
+        {
+            _attentionJsd.AddRange(PositionDistances.AttentionJensenShannon(attention));
+            if (Keys > 1) _entropy.AddRange(MapEntropy.PerImage(attention));
+        }
         _inputCosine.AddRange(PositionDistances.FeatureCosine(input));
         _outputCosine.AddRange(PositionDistances.FeatureCosine(context));
         Keep(attention, display, first);
@@ -115,6 +122,6 @@ public sealed class PairwiseMapAnalysis
                     var (px, py) = HeatMap.CellCentre(QueryPoints[q].y, QueryPoints[q].x, Height, Width, h, w);
                     HeatMap.DrawMarker(canvas, x + px, y + py, Markers.Color(q));
                 }
-        }, "ROW MAX");
+        }, "ROW MAX", r => $"MAX {HeatMap.Legend(_shown[r].maps.Max(m => m.Max()))}");
     }
 }

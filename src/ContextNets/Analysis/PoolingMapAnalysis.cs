@@ -11,6 +11,7 @@ namespace ContextNets.Analysis;
 public sealed class PoolingMapAnalysis
 {
     private readonly List<(Image8 image, float[] map)> _shown = [];
+    private readonly List<double> _entropy = [];
     private readonly int _show;
 
     internal PoolingMapAnalysis(AttentionBlock block, int show)
@@ -27,6 +28,9 @@ public sealed class PoolingMapAnalysis
     /// <summary>The map's (H, W), or null when its positions do not fit a downsampling of the image (then it is not drawn).</summary>
     public (int height, int width)? Grid { get; private set; }
 
+    /// <summary>The map's entropy over ln(H*W) (<see cref="MapEntropy"/>): 1 for a uniform map, near 0 for a focused one.</summary>
+    public Summary Entropy => new(_entropy);
+
     public bool CanRender => Grid is not null && _shown.Count > 0;
 
     internal void Add(IReadOnlyList<Image8> display, int first)
@@ -38,6 +42,7 @@ public sealed class PoolingMapAnalysis
             Positions = weights.Shape[1];
             Grid = MapGrid.Infer(Positions, display[0].Height, display[0].Width);
         }
+        if (Positions > 1) _entropy.AddRange(MapEntropy.PerImage(weights));
         if (first >= _show) return;
         var all = weights.ToArray();
         for (int i = 0; i < display.Count && first + i < _show; i++)
@@ -57,6 +62,6 @@ public sealed class PoolingMapAnalysis
             var (image, map) = _shown[r];
             if (c == 0) HeatMap.DrawImage(canvas, x, y, image, scale);
             else HeatMap.DrawOverlay(canvas, x, y, image, scale, map, grid.height, grid.width, map.Max());
-        }, "MAX");
+        }, "MAX", r => $"MAX {HeatMap.Legend(_shown[r].map.Max())}");
     }
 }
