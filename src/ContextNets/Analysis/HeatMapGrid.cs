@@ -15,6 +15,12 @@ public static class HeatMapGrid
     private const int Margin = 12, Gap = 6, TextScale = 2, BarHeight = 12;
     private static readonly (byte, byte, byte) Background = (255, 255, 255), Ink = (40, 40, 40);
 
+    private static int Top => Margin + 2 * Font.Height * TextScale + 3 * Gap;
+
+    /// <summary>The top-left corner of a cell in the picture <see cref="Render"/> makes with cells of this size.</summary>
+    public static (int x, int y) CellOrigin(int row, int column, int cellWidth, int cellHeight) =>
+        (Margin + column * (cellWidth + Gap), Top + row * (cellHeight + Gap));
+
     /// <summary>The picture; <paramref name="draw"/>(canvas, row, column, x, y) fills the cell whose top-left corner is (x, y).</summary>
     public static Canvas Render(string title, IReadOnlyList<GridColumn> columns, int rows, int cellWidth, int cellHeight,
         Action<Canvas, int, int, int, int> draw, string legend, Func<int, string>? rowNote = null)
@@ -28,8 +34,7 @@ public static class HeatMapGrid
         int barWidth = Math.Max(cellWidth, 96);
         int legendWidth = barWidth + Gap + Canvas.TextWidth(legend, TextScale);
         int width = 2 * Margin + Math.Max(gridWidth, Math.Max(Canvas.TextWidth(title, TextScale), legendWidth));
-        int top = Margin + line + 2 * Gap + line + Gap;
-        int height = top + rows * cellHeight + (rows - 1) * Gap + 2 * Gap + BarHeight + 4 + line + Margin;
+        int height = Top + rows * cellHeight + (rows - 1) * Gap + 2 * Gap + BarHeight + 4 + line + Margin;
         var canvas = new Canvas(width, height, Background);
         canvas.Text(Margin, Margin, title, Ink, TextScale);
 
@@ -46,12 +51,16 @@ public static class HeatMapGrid
         }
         for (int r = 0; r < rows; r++)
         {
-            int y = top + r * (cellHeight + Gap);
-            for (int c = 0; c < columns.Count; c++) draw(canvas, r, c, Margin + c * (cellWidth + Gap), y);
-            canvas.Text(Margin + columns.Count * (cellWidth + Gap), y + (cellHeight - line) / 2, notes[r], Ink, TextScale);
+            for (int c = 0; c < columns.Count; c++)
+            {
+                var (x, y) = CellOrigin(r, c, cellWidth, cellHeight);
+                draw(canvas, r, c, x, y);
+            }
+            var (noteX, noteY) = CellOrigin(r, columns.Count, cellWidth, cellHeight);
+            canvas.Text(noteX, noteY + (cellHeight - line) / 2, notes[r], Ink, TextScale);
         }
 
-        int barY = top + rows * cellHeight + (rows - 1) * Gap + 2 * Gap;
+        int barY = Top + rows * cellHeight + (rows - 1) * Gap + 2 * Gap;
         for (int x = 0; x < barWidth; x++)
             canvas.Fill(Margin + x, barY, 1, BarHeight, ColorMap.At((double)x / (barWidth - 1)));
         canvas.Text(Margin, barY + BarHeight + 4, "0", Ink, TextScale);

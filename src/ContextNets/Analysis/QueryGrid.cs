@@ -13,9 +13,9 @@ public static class QueryGrid
         if (height < 1 || width < 1) throw new ArgumentException($"QueryGrid: a {height}x{width} map has no positions.");
         if (k < 1 || k > height * width)
             throw new ArgumentException($"QueryGrid: {k} queries do not fit the {height * width} positions of a {height}x{width} map.");
-        // At least ceil(K / W) rows, so that no row needs more columns than the map has; at most H.
+        // At least ceil(K / W) rows, so that no row needs more columns than the map has; at most H, and at most K.
         int rows = (int)Math.Round(Math.Sqrt((double)k * height / width));
-        rows = Math.Clamp(Math.Max(rows, (k + width - 1) / width), 1, height);
+        rows = Math.Clamp(rows, Math.Max(1, (k + width - 1) / width), Math.Min(height, k));
         int cols = (k + rows - 1) / rows;
         var points = new (int, int)[k];
         for (int i = 0; i < k; i++)

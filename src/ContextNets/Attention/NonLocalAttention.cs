@@ -27,12 +27,14 @@ namespace ContextNets.Attention;
 /// </summary>
 internal static unsafe class NonLocalAttention
 {
+    public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p) => Forward(xm, geo, p, null);
+
     /// <summary>
     /// The block's o and f for the map <paramref name="xm"/>. When <paramref name="keepContext"/> is given, it is
     /// called with the context y = f g before W_z, as a channels-last map [N, inner, T*H, W] valid only during the
     /// call (for analysis).
     /// </summary>
-    public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p, Action<Tensor>? keepContext = null)
+    public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p, Action<Tensor>? keepContext)
     {
         var layout = new Layout(geo, p);
         Tensor[] inputs = [xm, .. p.Tensors()];
