@@ -28,7 +28,8 @@ public static class MapEntropy
                 if (v > 0) h -= v / sum * Math.Log(v / sum);
             total += h;
         }
-        return total / count / Math.Log(dim);
+        // Round-off can lift a uniform map a hair above ln(dim).
+        return Math.Min(1, total / count / Math.Log(dim));
     }
 
     /// <summary>Per image: the mean over queries of attention [N, Np, Np'], or the one map of pooling weights [N, H*W].</summary>

@@ -53,7 +53,7 @@ public class AttentionAnalysisTests
             using (GradMode.NoGrad()) model.Forward(images);
             var p = analysis.Pairwise[0];
             Assert.Equal((8, 8, 8, 8), (p.Height, p.Width, p.KeyHeight, p.KeyWidth));
-            Assert.Equal([(1, 1), (1, 5), (5, 1)], p.QueryPoints);
+            Assert.Equal([(2, 2), (2, 6), (6, 2)], p.QueryPoints);
             Near(PositionDistances.AttentionCosine(nl.LastAttention!), p.AttentionCosine.Values);
             Near(PositionDistances.AttentionJensenShannon(nl.LastAttention!), p.AttentionJensenShannon.Values);
             Near(PositionDistances.FeatureCosine(nl.LastInput!), p.InputCosine.Values);
