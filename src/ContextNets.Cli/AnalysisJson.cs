@@ -36,7 +36,7 @@ internal static class AnalysisJson
                 ["attention_entropy"] = Stats(p.Entropy),
                 ["input_cosine"] = Stats(p.InputCosine),
                 ["output_cosine"] = Stats(p.OutputCosine),
-                ["heatmap"] = p.Positions >= 2 ? AnalysisReport.PictureName(p.Block) : null,
+                ["heatmap"] = p.CanRender ? AnalysisReport.PictureName(p.Block) : null,
             })]),
             ["pooling"] = new JsonArray([.. a.Pooling.Select(p => (JsonNode)new JsonObject
             {

@@ -32,7 +32,7 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
     public void Write()
     {
         string dir = options.OutDir;
-        foreach (var p in analysis.Pairwise.Where(p => p.Positions >= 2)) Save(dir, PictureName(p.Block), p.Render());
+        foreach (var p in analysis.Pairwise.Where(p => p.CanRender)) Save(dir, PictureName(p.Block), p.Render());
         foreach (var p in analysis.Pooling.Where(p => p.CanRender)) Save(dir, PictureName(p.Block), p.Render());
         AtomicFile.Write(Path.Combine(dir, Stats), s => s.Write(AnalysisJson.Bytes(this)));
         AtomicFile.Write(Path.Combine(dir, Markdown), s => s.Write(Encoding.UTF8.GetBytes(MarkdownText())));
@@ -76,10 +76,15 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
             foreach (var p in analysis.Pairwise)
             {
                 md.AppendLine().AppendLine($"### `{p.Block.Name}`").AppendLine();
-                if (p.Positions < 2) md.AppendLine("Its map has a single position: no pair to measure, nothing to draw.");
-                else
-                    md.AppendLine($"Query points (row, column) on the {p.Height}x{p.Width} map: {string.Join(", ", p.QueryPoints.Select((q, i) => $"Q{i + 1} ({q.y}, {q.x})"))}.").AppendLine()
-                      .AppendLine($"![attention maps of {p.Block.Name}]({PictureName(p.Block)})");
+                if (p.Positions < 2)
+                {
+                    md.AppendLine("Its map has a single position: no pair to measure, nothing to draw.");
+                    continue;
+                }
+                md.AppendLine($"Query points (row, column) on the {p.Height}x{p.Width} map: {string.Join(", ", p.QueryPoints.Select((q, i) => $"Q{i + 1} ({q.y}, {q.x})"))}.").AppendLine();
+                md.AppendLine(p.CanRender
+                    ? $"![attention maps of {p.Block.Name}]({PictureName(p.Block)})"
+                    : $"Its {p.Keys} keys form no grid over the map, so the maps are not drawn.");
             }
         }
         if (analysis.Pooling.Count > 0)

@@ -32,13 +32,19 @@ public sealed class PairwiseMapAnalysis
     /// <summary>True for the modes whose maps are distributions (softmax): only they have a Jensen-Shannon divergence.</summary>
     public bool HasDistributions => Mode is Pairwise.Gaussian or Pairwise.EmbeddedGaussian;
 
-    /// <summary>The query map (H x W, Np = H*W) and the key map (Np' positions; H/2 x W/2 when sub-sampled).</summary>
+    /// <summary>The query map: H x W (T*H x W for 3-D input), Np = H*W positions.</summary>
     public int Height { get; private set; }
     public int Width { get; private set; }
-    public int KeyHeight { get; private set; }
-    public int KeyWidth { get; private set; }
     public int Positions => Height * Width;
-    public int Keys => KeyHeight * KeyWidth;
+
+    /// <summary>Np', the keys of each map: Np, or the positions left by sub-sampling's max pooling.</summary>
+    public int Keys { get; private set; }
+
+    /// <summary>The keys as a map, for drawing: H x W, or the 2x2 (2-D) or 2x1 (1-D) pooling of it; null when they are neither.</summary>
+    public (int height, int width)? KeyGrid { get; private set; }
+
+    /// <summary>True when there are pictures to draw: images were seen, the map has pairs and its keys form a grid.</summary>
+    public bool CanRender => _shown.Count > 0 && KeyGrid is not null;
 
     /// <summary>The query points drawn, as (row, column) on the map: <see cref="QueryGrid"/>, at most one per position.</summary>
     public IReadOnlyList<(int y, int x)> QueryPoints { get; private set; } = [];
@@ -75,10 +81,9 @@ public sealed class PairwiseMapAnalysis
 
     private void SetGeometry(int height, int width, int keys)
     {
-        (Height, Width) = (height, width);
-        (KeyHeight, KeyWidth) = keys == height * width ? (height, width) : (height / 2, width / 2);
-        if (Keys != keys)
-            throw new InvalidOperationException($"{Block.Name}: {keys} keys are neither the {height}x{width} map nor its 2x2 pooling.");
+        (Height, Width, Keys) = (height, width, keys);
+        (int, int)[] grids = [(height, width), (height / 2, width / 2), (height / 2, width)];
+        KeyGrid = grids.Where(g => g.Item1 * g.Item2 == keys).Select(g => ((int, int)?)g).FirstOrDefault();
         QueryPoints = QueryGrid.Choose(Math.Min(_queries, Positions), height, width);
     }
 
@@ -104,7 +109,9 @@ public sealed class PairwiseMapAnalysis
     /// </summary>
     public Canvas Render()
     {
-        if (_shown.Count == 0) throw new InvalidOperationException($"{Block.Name}: no image was analysed, so there is nothing to draw.");
+        if (!CanRender)
+            throw new InvalidOperationException($"{Block.Name}: nothing to draw ({_shown.Count} images kept; {Keys} keys of a {Height}x{Width} map{(KeyGrid is null ? ", which form no grid" : "")}).");
+        var (keyHeight, keyWidth) = KeyGrid!.Value;
         var first = _shown[0].image;
         int scale = HeatMap.Scale(first.Height, first.Width);
         int w = first.Width * scale, h = first.Height * scale;
@@ -115,7 +122,7 @@ public sealed class PairwiseMapAnalysis
         {
             var (image, maps) = _shown[r];
             if (c == 0) HeatMap.DrawImage(canvas, x, y, image, scale);
-            else HeatMap.DrawOverlay(canvas, x, y, image, scale, maps[c - 1], KeyHeight, KeyWidth, maps.Max(m => m.Max()));
+            else HeatMap.DrawOverlay(canvas, x, y, image, scale, maps[c - 1], keyHeight, keyWidth, maps.Max(m => m.Max()));
             for (int q = 0; q < QueryPoints.Count; q++)
                 if (c == 0 || c == q + 1)
                 {

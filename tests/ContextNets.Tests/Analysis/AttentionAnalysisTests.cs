@@ -52,7 +52,7 @@ public class AttentionAnalysisTests
             model.Eval();
             using (GradMode.NoGrad()) model.Forward(images);
             var p = analysis.Pairwise[0];
-            Assert.Equal((8, 8, 8, 8), (p.Height, p.Width, p.KeyHeight, p.KeyWidth));
+            Assert.Equal((8, 8, 64, (8, 8)), (p.Height, p.Width, p.Keys, p.KeyGrid));
             Assert.Equal([(2, 2), (2, 6), (6, 2)], p.QueryPoints);
             Near(PositionDistances.AttentionCosine(nl.LastAttention!), p.AttentionCosine.Values);
             Near(PositionDistances.AttentionJensenShannon(nl.LastAttention!), p.AttentionJensenShannon.Values);
@@ -89,6 +89,23 @@ public class AttentionAnalysisTests
         Assert.Empty(p.AttentionJensenShannon.Values);
         Assert.True(double.IsNaN(p.AttentionJensenShannon.Mean));
         Assert.Equal(4, p.QueryPoints.Count);
+    }
+
+    [Fact]
+    public void SubSampledKeysAreDrawnOnTheirPooledGrid()
+    {
+        Initializers.Seed(8);
+        using var model = new Sequential(new Conv2d(3, 8, 3, padding: 1), NonLocalFeatureCaptureTests.RandomBlock(8, subSample: true));
+        using var scope = Tensor.Scope();
+        var (images, display) = Images(2, 6);
+        using var analysis = new AttentionAnalysis(model, queries: 2, show: 1);
+        analysis.Add(images, display);
+        var p = analysis.Pairwise[0];
+        Assert.Equal((64, 16, (4, 4)), (p.Positions, p.Keys, p.KeyGrid));
+        Assert.True(p.CanRender);
+        Assert.Empty(analysis.Pooling);
+        var picture = p.Render();
+        Assert.True(picture.Width > 3 * 112 && picture.Height > 112, $"{picture.Width}x{picture.Height}");
     }
 
     [Fact]
