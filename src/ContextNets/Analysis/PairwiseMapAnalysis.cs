@@ -90,14 +90,15 @@ public sealed class PairwiseMapAnalysis
     private void Keep(Tensor attention, IReadOnlyList<Image8> display, int first)
     {
         if (first >= _show) return;
-        var all = attention.ToArray();
+        // Only the shown queries' rows are copied out: the whole map can be large.
+        using var rows = F.Materialize(attention, MemoryFormat.Contiguous);
         for (int i = 0; i < display.Count && first + i < _show; i++)
         {
             var maps = new float[QueryPoints.Count][];
             for (int q = 0; q < maps.Length; q++)
             {
-                int row = QueryPoints[q].y * Width + QueryPoints[q].x;
-                maps[q] = all.AsSpan((i * Positions + row) * Keys, Keys).ToArray();
+                long row = (long)i * Positions + QueryPoints[q].y * Width + QueryPoints[q].x;
+                maps[q] = rows.Span.Slice((int)(row * Keys), Keys).ToArray();
             }
             _shown.Add((display[i], maps));
         }

@@ -128,5 +128,7 @@ public class AttentionAnalysisTests
         using var analysis = new AttentionAnalysis(model);
         var e = Assert.Throws<ArgumentException>(() => analysis.Add(images, display[..1]));
         Assert.Contains("[2, 3, 8, 8]", e.Message);
+        Assert.Contains("queries must be at least 1", Assert.Throws<ArgumentException>(() => new AttentionAnalysis(model, queries: 0)).Message);
+        Assert.Contains("show must be at least 1", Assert.Throws<ArgumentException>(() => new AttentionAnalysis(model, show: 0)).Message);
     }
 }

@@ -63,7 +63,7 @@ public class PairDistanceTests
     [Fact]
     public void LargeMapsAreNeverHeldAsPairs()
     {
-        const int count = 1024, dim = 64;
+        const int count = 1024, dim = 32;
         var maps = PairOracle.SoftmaxRows(count, dim, 1, 9);
         long pairsBytes = (long)count * count * dim * sizeof(double);
         CosineDistance.MeanOverPairs(maps, count, dim);
@@ -72,7 +72,7 @@ public class PairDistanceTests
         double cosine = CosineDistance.MeanOverPairs(maps, count, dim);
         double jsd = JensenShannon.MeanOverPairs(maps, count, dim);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        // O(count + dim) doubles and the threads' bookkeeping: kilobytes, where the pairs would be 512 MB.
+        // O(count + dim) doubles and the threads' bookkeeping: kilobytes, where the pairs would be 256 MB.
         Assert.True(allocated < 256 << 10, $"{allocated} bytes allocated (the pairs of maps would be {pairsBytes})");
         Assert.InRange(cosine, 0, 1);
         Assert.InRange(jsd, 0, Math.Log(2));
