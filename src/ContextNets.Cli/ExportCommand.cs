@@ -18,14 +18,19 @@ internal static class ExportCommand
         var dynamicBatch = new Option<bool>("--dynamic-batch") { Description = "Make the batch dimension symbolic, so that the model runs at any batch size." };
         var imageSize = new Option<int?>("--image-size") { Description = "The side of the square input the graph is made for (default: the run's image size, or the model's)." };
         var checkpoint = new Option<string>("--checkpoint") { Description = "For a run: best or last.", DefaultValueFactory = _ => Trainer.Best };
+        var weights = new Option<string?>("--weights") { Description = "For a zoo model: a state dict to load first (safetensors or torch.save .pth, in timm's, mmcv's or the official ResNeSt's names; strict)." };
+        var map = new Option<bool>("--map") { Description = "With --weights: print every key of the file with the model key it went to." };
         var command = new Command("export", "Export a run or a zoo model to ONNX (inference form, BatchNorm folded into the convolutions).")
         {
-            source, onnx, opset, dynamicBatch, imageSize, checkpoint,
+            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map,
         };
         command.SetAction(p =>
         {
             string what = p.GetValue(source)!, path = p.GetValue(onnx)!;
-            var loaded = Directory.Exists(what) ? FromRun(what, p.GetValue(checkpoint)!) : FromZoo(what);
+            string? weightsPath = p.GetValue(weights);
+            if (weightsPath is not null && Directory.Exists(what))
+                throw new CliException($"--weights is for a zoo model; {what} is a run folder, which has its own checkpoints.");
+            var loaded = Directory.Exists(what) ? FromRun(what, p.GetValue(checkpoint)!) : FromZoo(what, weightsPath, p.GetValue(map));
             using (loaded.Model)
             {
                 int size = p.GetValue(imageSize) ?? loaded.ImageSize;
@@ -72,12 +77,20 @@ internal static class ExportCommand
         return new Loaded(model, $"{config.Model} from {run} ('{checkpoint}', epoch {state.Epoch})", config.InChannels, config.ImageSize, metadata, note);
     }
 
-    // A zoo model starts from its random initialization; loading weights into it (a weights file) belongs here, before the export.
-    private static Loaded FromZoo(string name)
+    /// <summary>A zoo model with the weights of <paramref name="weightsPath"/>, or with its random initialization.</summary>
+    private static Loaded FromZoo(string name, string? weightsPath, bool printMap)
     {
         if (!Zoo.Contains(name))
             throw new CliException($"'{name}' is neither a run folder nor a zoo model. Known models: {string.Join(", ", Zoo.Names)}.");
         var entry = Zoo.Entry(name);
+        if (weightsPath is not null)
+        {
+            var (net, report) = WeightsFile.Load(weightsPath, name);
+            ImportCommand.PrintSummary(weightsPath, name, net, report);
+            if (printMap) ImportCommand.PrintMap(report);
+            var fromFile = new Dictionary<string, string> { ["model"] = name, ["weights"] = Path.GetFullPath(weightsPath) };
+            return new Loaded(net, $"{name} with the weights of {weightsPath}", entry.DefaultInChannels, entry.InputSize, fromFile, null);
+        }
         var model = ModelCatalog.Create(name, entry.DefaultClasses, entry.DefaultInChannels);
         var metadata = new Dictionary<string, string> { ["model"] = name, ["weights"] = "random initialization" };
         return new Loaded(model, $"{name} with its random initialization (no trained weights)", entry.DefaultInChannels, entry.InputSize, metadata,

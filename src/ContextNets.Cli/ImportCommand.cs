@@ -65,7 +65,7 @@ internal static class ImportCommand
         return output;
     }
 
-    private static void PrintSummary(string path, string name, Module net, LoadReport report)
+    internal static void PrintSummary(string path, string name, Module net, LoadReport report)
     {
         int total = net.StateDict().Count;
         int loaded = report.Mapping.Count(m => m.Target is not null);
@@ -81,7 +81,7 @@ internal static class ImportCommand
     }
 
     /// <summary>One line per file tensor (source [shape] -> target [shape]), then the model tensors no file tensor reached.</summary>
-    private static void PrintMap(LoadReport report)
+    internal static void PrintMap(LoadReport report)
     {
         var unused = report.Unexpected.ToHashSet(StringComparer.Ordinal);
         int width = report.Mapping.Select(m => m.Source.Length + m.SourceShape.ToString().Length + 1).DefaultIfEmpty(0).Max();

@@ -2,7 +2,7 @@ namespace ContextNets.Attention;
 
 /// <summary>
 /// The detached copy of a block's last attention, kept outside every scope so
-/// that it outlives the forward's temporaries; each capture frees the one before.
+/// that it outlives the forward's temporaries, in the memory order it had; each capture frees the one before.
 /// </summary>
 internal sealed class CapturedGate : IDisposable
 {
@@ -10,7 +10,7 @@ internal sealed class CapturedGate : IDisposable
 
     public void Keep(Tensor attention)
     {
-        var copy = Tensor.EmptyUnscoped(attention.Shape);
+        var copy = Tensor.EmptyUnscoped(attention.Shape, attention.Format);
         F.CopyInto(attention, copy);
         Value?.Dispose();
         Value = copy;

@@ -16,7 +16,7 @@ namespace ContextNets.Attention;
 /// </summary>
 public sealed class NonLocal : Module, IAttentionSource
 {
-    private Tensor? _lastAttention;
+    private readonly CapturedGate _attention = new(), _input = new(), _context = new();
 
     public NonLocal(int channels, Pairwise mode = Pairwise.EmbeddedGaussian, int reduction = 2, bool subSample = false, bool useScale = true, bool norm = false)
     {
@@ -63,7 +63,16 @@ public sealed class NonLocal : Module, IAttentionSource
     public bool CaptureAttention { get; set; }
 
     /// <summary>The pairwise map f [N, Np, Np'] of the last forward (queries by keys, after the softmax or the 1/Np' normalization).</summary>
-    public Tensor? LastAttention => _lastAttention;
+    public Tensor? LastAttention => _attention.Value;
+
+    /// <summary>When true, Forward keeps its input and its context in <see cref="LastInput"/> and <see cref="LastContext"/> (for analysis).</summary>
+    public bool CaptureFeatures { get; set; }
+
+    /// <summary>The input x of the last forward as the map [N, C, T*H, W] the block works on, channels-last.</summary>
+    public Tensor? LastInput => _input.Value;
+
+    /// <summary>The context y_i = sum_j f(x_i, x_j) g(x_j) of the last forward, before W_z: [N, inner, T*H, W], channels-last.</summary>
+    public Tensor? LastContext => _context.Value;
 
     internal NonLocalParams Params => new(Mode, UseScale, Inner, G.Weight, G.Bias!, Theta?.Weight, Theta?.Bias, Phi?.Weight, Phi?.Bias,
         ConcatProject?.Weight, ConvOut.Weight, ConvOut.Bias);
@@ -81,8 +90,9 @@ public sealed class NonLocal : Module, IAttentionSource
         // The input as the 4-D channels-last map [N, C, T*H, W]: a view for a channels-last 2-D input. The
         // residual is added there too, where both operands lie alike (a mixed-layout add is a slow strided walk).
         var map = Step(F.ToFormat(x.Rank == 4 ? x : Step(F.Reshape(x, [.. geo.MapShape(geo.C).Dims])), MemoryFormat.ChannelsLast));
-        var (o, attention) = NonLocalAttention.Forward(map, geo, Params);
-        if (CaptureAttention) Keep(attention);
+        var (o, attention) = NonLocalAttention.Forward(map, geo, Params, CaptureFeatures ? _context.Keep : null);
+        if (CaptureAttention) _attention.Keep(attention);
+        if (CaptureFeatures) _input.Keep(map);
         attention.Dispose();
         if (Norm is not null) o = Norm.Forward(Step(o));
         var z = F.Add(map, Step(o));
@@ -92,13 +102,6 @@ public sealed class NonLocal : Module, IAttentionSource
         if (!z.RequiresGrad)
             foreach (var t in steps) t.Dispose();
         return z;
-    }
-
-    private void Keep(Tensor attention)
-    {
-        _lastAttention?.Dispose();
-        _lastAttention = Tensor.EmptyUnscoped(attention.Shape);
-        F.CopyInto(attention, _lastAttention);
     }
 
     // The paper's and mmcv's init for the embeddings: N(0, 0.01^2) weights, zero bias.
@@ -120,8 +123,9 @@ public sealed class NonLocal : Module, IAttentionSource
 
     public override void Dispose()
     {
-        _lastAttention?.Dispose();
-        _lastAttention = null;
+        _attention.Dispose();
+        _input.Dispose();
+        _context.Dispose();
         base.Dispose();
     }
 }

@@ -27,7 +27,14 @@ namespace ContextNets.Attention;
 /// </summary>
 internal static unsafe class NonLocalAttention
 {
-    public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p)
+    public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p) => Forward(xm, geo, p, null);
+
+    /// <summary>
+    /// The block's o and f for the map <paramref name="xm"/>. When <paramref name="keepContext"/> is given, it is
+    /// called with the context y = f g before W_z, as a channels-last map [N, inner, T*H, W] valid only during the
+    /// call (for analysis).
+    /// </summary>
+    public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p, Action<Tensor>? keepContext)
     {
         var layout = new Layout(geo, p);
         Tensor[] inputs = [xm, .. p.Tensors()];
@@ -36,6 +43,11 @@ internal static unsafe class NonLocalAttention
         var attention = Tensor.Empty(new Shape(geo.N, geo.Positions, layout.Pooled));
         var output = Tensor.Empty(geo.MapShape(geo.C), MemoryFormat.ChannelsLast);
         saved.Forward(attention, output);
+        if (keepContext is not null)
+        {
+            using var context = saved.Context();
+            keepContext(context);
+        }
         if (!record)
         {
             saved.Dispose();
@@ -95,6 +107,13 @@ internal static unsafe class NonLocalAttention
         }
 
         public bool IsDisposed => _proj.IsDisposed;
+
+        /// <summary>y [N*Np, inner] seen as the channels-last map [N, inner, T*H, W] it is in memory.</summary>
+        public Tensor Context()
+        {
+            var shape = _l.Geo.MapShape(_l.Inner);
+            return _y.View(shape, Tensor.StridesFor(shape, MemoryFormat.ChannelsLast));
+        }
 
         private Rows Proj => new(_proj.Data, _l.Width, _l.Width);
         private Rows Theta => Proj.Columns(0, _l.K);

@@ -1,5 +1,8 @@
+using ContextNets.Autograd;
 using ContextNets.Export.Proto;
 using ContextNets.IO;
+using ContextNets.Models;
+using ContextNets.NN;
 using ContextNets.Tests.Data;
 using ContextNets.Tests.Export;
 
@@ -76,5 +79,36 @@ public sealed class ExportCommandTests(OnnxTools tools) : IDisposable
         var larger = CliProcess.Run($"export {run} --onnx {path} --image-size 16", Ci);
         Assert.True(larger.exitCode == 0, larger.stderr);
         Assert.Contains("input [1, 3, 16, 16]", larger.stdout);
+    }
+    [Fact]
+    public void AZooModelExportsWithTheWeightsOfAFile()
+    {
+        string weights = _tmp.File("r20.safetensors"), path = _tmp.File("r20.onnx");
+        float[] input = Enumerable.Range(0, 28 * 28).Select(i => MathF.Sin(i * 0.37f)).ToArray();
+        float[] expected;
+        Initializers.Seed(11);
+        using (var model = Zoo.Create("resnet20"))
+        using (Tensor.Scope())
+        {
+            model.Save(weights);
+            model.Eval();
+            using var x = Tensor.FromArray(input, [1, 1, 28, 28]);
+            using (GradMode.NoGrad()) expected = model.Forward(x).ToArray();
+        }
+
+        var (code, stdout, stderr) = CliProcess.Run($"export resnet20 --weights {weights} --map --onnx {path}", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("resnet20: ", stdout);
+        Assert.Contains("0 missing", stdout);
+        Assert.Contains("conv1.weight [16, 1, 3, 3] -> conv1.weight", stdout);
+        Assert.DoesNotContain("outputs mean nothing", stdout);
+        Assert.Equal(Path.GetFullPath(weights), ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).MetadataProps.Single(p => p.Key == "weights").Value);
+        var (actual, _) = tools.Run(path, input, [1, 1, 28, 28]);
+        double scale = expected.Max(MathF.Abs), error = expected.Zip(actual, (a, b) => (double)MathF.Abs(a - b)).Max();
+        Assert.True(error <= 1e-4 * scale, $"ONNX Runtime differs from the loaded model by {error} (scale {scale})");
+
+        var onRun = CliProcess.Run($"export {_tmp.File("")} --weights {weights} --onnx {path}", Ci);
+        Assert.Equal(2, onRun.exitCode);
+        Assert.Contains("--weights is for a zoo model", onRun.stderr);
     }
 }

@@ -1,0 +1,46 @@
+using ContextNets.Attention;
+using ContextNets.NN;
+
+namespace ContextNets.Analysis;
+
+/// <summary>What a block's attention is, for analysis.</summary>
+public enum AttentionKind
+{
+    /// <summary>A map per query position: the non-local block's [N, Np, Np'].</summary>
+    Pairwise,
+
+    /// <summary>One map over the positions, shared by every query: SNL's and GC's attention pooling [N, H*W].</summary>
+    Pooling,
+
+    /// <summary>Weights without a spatial map: SE's channel gate, split attention's radix weights, GC with average pooling.</summary>
+    Gate,
+}
+
+/// <summary>An attention block of a model, by its dotted name in the module tree.</summary>
+public sealed record AttentionBlock(string Name, Module Module, AttentionKind Kind)
+{
+    /// <summary>The block's class name: NonLocal, GlobalContext...</summary>
+    public string Type => Module.GetType().Name;
+
+    public bool HasMap => Kind != AttentionKind.Gate;
+}
+
+public static class AttentionBlocks
+{
+    /// <summary>The blocks of <paramref name="model"/> that expose their attention (<see cref="IAttentionSource"/>), in module order.</summary>
+    public static IReadOnlyList<AttentionBlock> Find(Module model) =>
+        [.. model.NamedModules()
+            .Where(m => m.module is IAttentionSource)
+            .Select(m => new AttentionBlock(m.name.Length == 0 ? "(model)" : m.name, m.module, KindOf(m.module)))];
+
+    private static AttentionKind KindOf(Module m) => m switch
+    {
+        NonLocal => AttentionKind.Pairwise,
+        SimplifiedNonLocal => AttentionKind.Pooling,
+        GlobalContext { Pooling: ContextPooling.Attention } => AttentionKind.Pooling,
+        _ => AttentionKind.Gate,
+    };
+
+    /// <summary>What an analysis of attention maps needs, for messages to users.</summary>
+    public const string Needed = "a NonLocal (NL), SimplifiedNonLocal (SNL) or GlobalContext block with attention pooling (GC)";
+}
