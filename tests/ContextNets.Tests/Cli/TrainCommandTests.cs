@@ -94,8 +94,10 @@ public sealed class TrainCommandTests : IDisposable
     public async Task CtrlCStopsAtTheNextStepAndKeepsTheLastCheckpoint()
     {
         string data = ImageFolder(12, 3), run = _tmp.File("run");
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet",
-            $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} train --model resnet20 --data {data} --epochs 100000 --batch-size 8 --image-size 8 --out {run}")
+        // A test runner started in the background by a non-interactive shell inherits SIGINT ignored, and .NET keeps
+        // an inherited SIG_IGN: env gives the child the default disposition back, as an interactive terminal would.
+        var psi = new System.Diagnostics.ProcessStartInfo("env",
+            $"--default-signal=INT dotnet {Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} train --model resnet20 --data {data} --epochs 100000 --batch-size 8 --image-size 8 --out {run}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -112,8 +114,8 @@ public sealed class TrainCommandTests : IDisposable
                 stdout.AppendLine(line);
             Assert.Contains("epoch 1  train loss", stdout.ToString());
             using (var kill = System.Diagnostics.Process.Start("kill", $"-INT {p.Id}")!) kill.WaitForExit();
-            stdout.Append(await p.StandardOutput.ReadToEndAsync());
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            stdout.Append(await p.StandardOutput.ReadToEndAsync(timeout.Token));
             await p.WaitForExitAsync(timeout.Token);
             string stderr = await stderrTask;
             Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}");
