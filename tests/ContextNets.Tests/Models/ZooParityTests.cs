@@ -42,19 +42,6 @@ public class ZooParityTests(TorchvisionCases torchvision, ZooCases zoo, ITestOut
         Check(name, "folded Predict", expected, inference.Predict(x).ToArray());
     }
 
-    private void Check(string name, string path, float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = expected.Max(v => Math.Abs((double)v)), worst = 0;
-        int at = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double err = Math.Abs((double)actual[i] - expected[i]);
-            if (err > worst) (worst, at) = (err, i);
-        }
-        output.WriteLine($"{name} {path}: max error {worst / scale:G3} of the logits' scale {scale:G4}");
-        Assert.True(scale > 0.1, $"{name}: the reference logits are degenerate (max |logit| {scale:G3}).");
-        Assert.True(worst <= Tolerance * scale,
-            $"{name} {path}: logit {at} is {actual[at]:G9}, PyTorch {expected[at]:G9}; max error {worst / scale:G3} of the logits' scale {scale:G4} (tolerance {Tolerance:G2}).");
-    }
+    private void Check(string name, string path, float[] expected, float[] actual) =>
+        Logits.AssertClose(output, $"{name} {path}", expected, actual, Tolerance);
 }

@@ -1,6 +1,7 @@
 using ContextNets.Autograd;
 using ContextNets.IO;
 using ContextNets.Models;
+using ContextNets.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ContextNets.Tests.IO.Torch;
@@ -39,26 +40,6 @@ public sealed class PthParityTests(PthZooCases cases, ITestOutputHelper output) 
         Check(name, "folded Predict", expected, inference.Predict(x).ToArray());
     }
 
-    internal static double MaxRelativeError(float[] expected, float[] actual, out int at, out double scale)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        scale = expected.Max(v => Math.Abs((double)v));
-        double worst = 0;
-        at = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double err = Math.Abs((double)actual[i] - expected[i]);
-            if (err > worst) (worst, at) = (err, i);
-        }
-        return worst / scale;
-    }
-
-    private void Check(string name, string path, float[] expected, float[] actual)
-    {
-        double error = MaxRelativeError(expected, actual, out int at, out double scale);
-        output.WriteLine($"{name} {path}: max error {error:G3} of the logits' scale {scale:G4}");
-        Assert.True(scale > 0.1, $"{name}: the reference logits are degenerate (max |logit| {scale:G3}).");
-        Assert.True(error <= Tolerance,
-            $"{name} {path}: logit {at} is {actual[at]:G9}, PyTorch {expected[at]:G9}; max error {error:G3} of the logits' scale {scale:G4} (tolerance {Tolerance:G2}).");
-    }
+    private void Check(string name, string path, float[] expected, float[] actual) =>
+        Logits.AssertClose(output, $"{name} {path}", expected, actual, Tolerance);
 }
