@@ -28,6 +28,7 @@ public static class TimeToAccuracyBenchmark
         try { o = Options.Parse(args); }
         catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
         var started = DateTime.Now;
+        string loadAtStart = MachineInfo.LoadAverage();
         string bench = ResultFile.BenchDir(), root = Path.GetDirectoryName(bench)!;
         string stamp = started.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
 
@@ -42,6 +43,7 @@ public static class TimeToAccuracyBenchmark
             ["target_accuracy"] = o.Target / 100,
             ["threads"] = o.Threads,
             ["started"] = started.ToString("s", CultureInfo.InvariantCulture),
+            ["machine"] = MachineInfo.Describe(withTorch: false, loadAtStart),
             ["load_average_at_end"] = MachineInfo.LoadAverage(),
             ["ours"] = ours.ToJson(o.Target),
             ["pytorch"] = torch.ToJson(o.Target),

@@ -16,7 +16,7 @@ internal static class TimeToAccuracyChart
         var c = new Canvas(Width, Height, White);
         var points = curves.Select(x => x.Curve.Points().ToList()).ToList();
         var all = points.SelectMany(p => p).ToList();
-        var yTicks = TrainingChart.Ticks(Math.Min(targetPercent - 3, all.Count == 0 ? 85 : Math.Max(80, all.Min(p => p.Accuracy))), Math.Max(targetPercent + 1, all.Count == 0 ? 95 : all.Max(p => p.Accuracy)));
+        var yTicks = TrainingChart.Ticks(Math.Min(targetPercent - 3, all.Count == 0 ? 85 : all.Min(p => p.Accuracy)), Math.Max(targetPercent + 1, all.Count == 0 ? 95 : all.Max(p => p.Accuracy)));
         var xTicks = TrainingChart.Ticks(0, all.Count == 0 ? 1 : all.Max(p => p.Minutes));
         double lo = yTicks[0], hi = yTicks[^1], xHi = xTicks[^1];
         double X(double minutes) => Left + minutes / xHi * (Right - Left);
