@@ -1,4 +1,3 @@
-using ContextNets.Autograd;
 using ContextNets.IO;
 using ContextNets.Models;
 using ContextNets.Tests.Support;
@@ -16,8 +15,6 @@ namespace ContextNets.Tests.Models;
 public class ZooParityTests(TorchvisionCases torchvision, ZooCases zoo, ITestOutputHelper output)
     : IClassFixture<TorchvisionCases>, IClassFixture<ZooCases>
 {
-    private const double Tolerance = 1e-4;
-
     [Theory]
     [InlineData("gcresnet50")]
     [InlineData("seresnet50")]
@@ -30,18 +27,6 @@ public class ZooParityTests(TorchvisionCases torchvision, ZooCases zoo, ITestOut
         using var model = Zoo.Create(name);
         var report = model.Load(weights);
         Assert.True(report.IsComplete, report.ToString());
-        model.Eval();
-        using var inference = model.Prepare();
-
-        var file = SafetensorsFile.Read(io);
-        using var scope = Tensor.Scope();
-        using var noGrad = GradMode.NoGrad();
-        var x = file.Load("x");
-        var expected = file.Load("logits").ToArray();
-        Check(name, "eval forward", expected, model.Forward(F.ToFormat(x, MemoryFormat.ChannelsLast)).ToArray());
-        Check(name, "folded Predict", expected, inference.Predict(x).ToArray());
+        Logits.AssertModelMatches(output, name, model, io);
     }
-
-    private void Check(string name, string path, float[] expected, float[] actual) =>
-        Logits.AssertClose(output, $"{name} {path}", expected, actual, Tolerance);
 }

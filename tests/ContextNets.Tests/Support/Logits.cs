@@ -1,3 +1,6 @@
+using ContextNets.Autograd;
+using ContextNets.IO;
+using ContextNets.Models;
 using Xunit.Abstractions;
 
 namespace ContextNets.Tests.Support;
@@ -32,5 +35,21 @@ internal static class Logits
         Assert.True(scale > 0.1, $"{what}: the reference logits are degenerate (max |logit| {scale:G3}).");
         Assert.True(error <= tolerance,
             $"{what}: logit {at} is {actual[at]:G9}, PyTorch {expected[at]:G9}; max error {error:G3} of the logits' scale {scale:G4} (tolerance {tolerance:G2}).");
+    }
+    /// <summary>
+    /// A case file's `x` through the loaded model twice, the eval forward and the folded inference model
+    /// (<see cref="ResNet.Prepare"/>), each against its `logits`.
+    /// </summary>
+    public static void AssertModelMatches(ITestOutputHelper output, string name, ResNet model, string caseFile)
+    {
+        model.Eval();
+        using var inference = model.Prepare();
+        var file = SafetensorsFile.Read(caseFile);
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var x = file.Load("x");
+        var expected = file.Load("logits").ToArray();
+        AssertClose(output, $"{name} eval forward", expected, model.Forward(F.ToFormat(x, MemoryFormat.ChannelsLast)).ToArray());
+        AssertClose(output, $"{name} folded Predict", expected, inference.Predict(x).ToArray());
     }
 }

@@ -1,4 +1,3 @@
-using ContextNets.Autograd;
 using ContextNets.IO;
 using ContextNets.Models;
 using ContextNets.Tests.Support;
@@ -14,8 +13,6 @@ namespace ContextNets.Tests.IO.Torch;
 /// </summary>
 public sealed class PthParityTests(PthZooCases cases, ITestOutputHelper output) : IClassFixture<PthZooCases>
 {
-    private const double Tolerance = 1e-4;
-
     [Theory]
     [InlineData("gcresnet50", 64)]
     [InlineData("resnet50", 64)]
@@ -28,18 +25,6 @@ public sealed class PthParityTests(PthZooCases cases, ITestOutputHelper output) 
         Assert.True(report.IsComplete, report.ToString());
         Assert.Equal("timm", report.Convention);
         Assert.All(report.Mapping.Where(m => m.Target is not null), m => Assert.Equal(m.Source, m.Target));
-        model.Eval();
-        using var inference = model.Prepare();
-
-        var file = SafetensorsFile.Read(io);
-        using var scope = Tensor.Scope();
-        using var noGrad = GradMode.NoGrad();
-        var x = file.Load("x");
-        var expected = file.Load("logits").ToArray();
-        Check(name, "eval forward", expected, model.Forward(F.ToFormat(x, MemoryFormat.ChannelsLast)).ToArray());
-        Check(name, "folded Predict", expected, inference.Predict(x).ToArray());
+        Logits.AssertModelMatches(output, name, model, io);
     }
-
-    private void Check(string name, string path, float[] expected, float[] actual) =>
-        Logits.AssertClose(output, $"{name} {path}", expected, actual, Tolerance);
 }
