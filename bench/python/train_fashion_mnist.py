@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The PyTorch side of the time-to-accuracy benchmark: gc_resnet20 on Fashion-MNIST with ctxnet's recipe.
 
-Same architecture and initialization as ContextNets' zoo entry `gc_resnet20` (CIFAR ResNet-20 with 1 input channel,
+Same architecture as ContextNets' zoo entry `gc_resnet20` (tests/python/make_pth_zoo_case.py's GcResNet20, whose
+logits the .pth parity test matches to ours; a CIFAR ResNet-20 with 1 input channel,
 a GC block with attention pooling and add fusion, r 4, after bn2 of every basic block; convs kaiming_normal fan_out,
 bn2 zero-initialized, the GC block's last conv zeroed), and the same recipe as `ctxnet train --aug basic`: SGD with
 Nesterov momentum 0.9, lr 0.1 at batch 128 (last partial batch dropped), weight decay 5e-4 except on norms and
@@ -30,7 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "python"))
-from make_zoo_case import GlobalContextAdd  # noqa: E402  (the GC block of the zoo parity tests)
+from make_pth_zoo_case import GcBasicBlock, GcResNet20  # noqa: E402  (the network of the .pth parity test)
 
 DATA = os.environ.get("CTXNET_FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
 MEAN, STD = 0.2860, 0.3530
@@ -44,59 +45,22 @@ def read_idx(name):
     return torch.from_numpy(np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape).copy())
 
 
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.se = GlobalContextAdd(cout, 4)
-        self.downsample = None
-        if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        shortcut = x if self.downsample is None else self.downsample(x)
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.se(self.bn2(self.conv2(y)))
-        return F.relu(y + shortcut)
-
-
-class GcResNet20(nn.Module):
-    def __init__(self, in_channels=1, classes=10):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        layers, cin = [], 16
-        for stage, cout in enumerate([16, 32, 64]):
-            blocks = []
-            for i in range(3):
-                blocks.append(BasicBlock(cin, cout, 2 if stage > 0 and i == 0 else 1))
-                cin = cout
-            layers.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3 = layers
-        self.fc = nn.Linear(64, classes)
-        self._init()
-
-    def _init(self):
-        for name, m in self.named_modules():
-            if isinstance(m, nn.Conv2d) and ".se." not in f".{name}.":
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-        for block in self.modules():
-            if isinstance(block, BasicBlock):
-                nn.init.zeros_(block.bn2.weight)
-                nn.init.kaiming_normal_(block.se.conv_attn.weight, mode="fan_in", nonlinearity="relu")
-                nn.init.zeros_(block.se.mlp_add.fc2.weight)
-                nn.init.zeros_(block.se.mlp_add.fc2.bias)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
-        return self.fc(x.mean(dim=(2, 3)))
+def init_like_the_zoo(model):
+    """ContextNets' initialization: convs kaiming_normal fan_out, BN at 1/0, bn2 of every block at zero, and the GC
+    block's conv_attn kaiming_normal fan_in with its last conv zeroed (the block starts as the identity)."""
+    for name, m in model.named_modules():
+        if isinstance(m, nn.Conv2d) and ".se." not in f".{name}.":
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    for block in model.modules():
+        if isinstance(block, GcBasicBlock):
+            nn.init.zeros_(block.bn2.weight)
+            nn.init.kaiming_normal_(block.se.conv_attn.weight, mode="fan_in", nonlinearity="relu")
+            nn.init.zeros_(block.se.mlp_add.fc2.weight)
+            nn.init.zeros_(block.se.mlp_add.fc2.bias)
+    return model
 
 
 def augment(images, generator):
@@ -160,7 +124,7 @@ def main():
     train_x, train_y = read_idx("train-images-idx3-ubyte.gz"), read_idx("train-labels-idx1-ubyte.gz").long()
     test_x, test_y = read_idx("t10k-images-idx3-ubyte.gz"), read_idx("t10k-labels-idx1-ubyte.gz").long()
 
-    model = GcResNet20()
+    model = init_like_the_zoo(GcResNet20())
     decay = [p for n, p in model.named_parameters() if p.ndim > 1 and not n.endswith("bias")]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1 or n.endswith("bias")]
     opt = torch.optim.SGD([{"params": no_decay, "weight_decay": 0}, {"params": decay, "weight_decay": 5e-4}],
