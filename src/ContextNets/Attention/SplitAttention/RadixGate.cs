@@ -1,5 +1,5 @@
-using ContextNets.Autograd;
 using ContextNets.Attention;
+using ContextNets.Autograd;
 
 namespace ContextNets;
 
