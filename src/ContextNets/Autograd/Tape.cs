@@ -63,7 +63,9 @@ internal static class Tape
                 }
                 else
                 {
+                    // Every consumer of a leaf comes before it in reverse order: nothing more will reach its gradient.
                     AccumulateIntoLeaf(t, g);
+                    t.GradReady?.Invoke(t);
                 }
                 g.Dispose();
             }
