@@ -12,17 +12,18 @@ internal static partial class MpiLibrary
     public const string AptPackage = "openmpi-bin";
     private const int RtldNow = 0x2, RtldGlobal = 0x100;
 
-    private static readonly Lazy<nint> Handle = new(Open);
+    private static readonly Lazy<nint> Handle = new(() => Open(MpiNative.Library));
 
     /// <summary>The library's handle; a missing library is a <see cref="NativeDependencyException"/> that names the package.</summary>
     public static nint Require() => Handle.Value;
 
-    private static nint Open()
+    /// <summary>Opens <paramref name="file"/> into the global scope, or says which package provides Open MPI.</summary>
+    internal static nint Open(string file)
     {
-        nint handle = dlopen(MpiNative.Library, RtldNow | RtldGlobal);
+        nint handle = dlopen(file, RtldNow | RtldGlobal);
         if (handle == 0)
             throw new NativeDependencyException(
-                $"Distributed training needs Open MPI's {MpiNative.Library}, which is missing: install Debian's {AptPackage} (apt-get install {AptPackage}) and start the ranks with mpirun.");
+                $"Distributed training needs Open MPI's {file}, which is missing: install Debian's {AptPackage} (apt-get install {AptPackage}) and start the ranks with mpirun.");
         return handle;
     }
 
