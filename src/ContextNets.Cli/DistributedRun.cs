@@ -13,7 +13,7 @@ namespace ContextNets.Cli;
 internal static class DistributedRun
 {
     public static readonly Option<bool> DistributedOpt = new("--distributed") { Description = "Data-parallel training: start the ranks with mpirun -np N ctxnet train --distributed ...; each takes its share of every --batch-size (the global batch)." };
-    public static readonly Option<bool> SyncBnOpt = new("--sync-bn") { Description = "With --distributed: BatchNorm uses the statistics of the whole global batch, forward and backward." };
+    public static readonly Option<bool> SyncBnOpt = new("--sync-bn") { Description = "In --distributed runs, BatchNorm uses the statistics of the whole global batch, forward and backward (recorded, so that a resume with --distributed keeps it)." };
     public static readonly Option<double> BucketOpt = new("--bucket-mb") { Description = "With --distributed: the size of a gradient bucket, in MB, whose allreduce starts as soon as backward has filled it.", DefaultValueFactory = _ => 25 };
     public static readonly Option<int?> SubsetOpt = new("--subset") { Description = "Train on the first N training images only (quick runs, tests)." };
 

@@ -90,7 +90,6 @@ internal static class TrainCommand
         if (!(mixup >= 0) || !(cutmix >= 0)) throw new CliException($"--mixup and --cutmix are Beta alphas >= 0 (0 turns them off), not {mixup} and {cutmix}.");
         if (!RunData.AugNames.Contains(aug)) throw new CliException($"Unknown augmentation '{aug}': use one of {string.Join(", ", RunData.AugNames)}.");
         ModelCatalog.Require(model);
-        if (p.GetValue(DistributedRun.SyncBnOpt) && replicas is null) throw new CliException("--sync-bn applies to --distributed runs only.");
 
         Engine.EnsureNative();
         var runData = RunData.Open(data, p.GetValue(ImageSizeOpt), model);
