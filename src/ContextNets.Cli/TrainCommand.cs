@@ -126,7 +126,12 @@ internal static class TrainCommand
         if (given.Count > 0)
             throw new CliException($"--resume continues {run} with the settings in its config.json; leave out {string.Join(", ", given)}.");
         // Rank 0 reads the run folder: the other machines of a job need not have it.
-        var config = RunConfig.Parse(DistributedRun.FromRoot(replicas, () => RunConfig.Load(run) is not null ? File.ReadAllText(RunConfig.PathIn(run)) : ""), RunConfig.PathIn(run));
+        string text = DistributedRun.FromRoot(replicas, () =>
+        {
+            RunConfig.Load(run);
+            return File.ReadAllText(RunConfig.PathIn(run));
+        });
+        var config = RunConfig.Parse(text, RunConfig.PathIn(run));
         ModelCatalog.Require(config.Model);
         Engine.EnsureNative();
         var runData = RunData.Open(config.Data, config.ImageSize, config.Model);
