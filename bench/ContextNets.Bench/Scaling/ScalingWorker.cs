@@ -35,7 +35,7 @@ internal static class ScalingWorker
         using var buckets = replicas is null ? null : new GradientBuckets(replicas.Communicator, [.. optimizer.Parameters()], 25L << 20);
         var rng = new Random(7 + (replicas?.Rank ?? 0));
         int local = batch / ranks, size = entry.InputSize;
-        using var images = Tensor.FromArray([.. Enumerable.Range(0, local * channels * size * size).Select(_ => (float)rng.NextDouble())], local, channels, size, size).TakeOverUnscoped()!;
+        using var images = Tensor.FromArray([.. Enumerable.Range(0, local * channels * size * size).Select(_ => (float)rng.NextDouble())], local, channels, size, size);
         var labels = Enumerable.Range(0, local).Select(_ => rng.Next(classes)).ToArray();
 
         var clock = new Stopwatch();

@@ -61,9 +61,6 @@ internal sealed unsafe class GradientBuckets : IDisposable
             }
     }
 
-    /// <summary>How many buckets the parameters make (for the log and the tests).</summary>
-    public int Count => _buckets.Length;
-
     private static Bucket NewBucket(List<Tensor> members)
     {
         var offsets = new long[members.Count];

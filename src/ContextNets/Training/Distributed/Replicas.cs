@@ -60,6 +60,3 @@ public sealed class Replicas : IReplicaSum, IDisposable
 
     public void Dispose() => _comm.Dispose();
 }
-
-/// <summary>The ranks of a job do not agree on something that must be the same everywhere.</summary>
-public sealed class ReplicaMismatchException(string message) : Exception(message);
