@@ -44,11 +44,11 @@ internal sealed unsafe class Communicator : IDisposable
         Check(MpiNative.MPI_Barrier(_h.CommWorld), "MPI_Barrier");
     }
 
-    /// <summary>Rank 0's bytes into every rank's <paramref name="data"/> (the same length everywhere).</summary>
-    public void Broadcast(Span<byte> data)
+    /// <summary>Rank <paramref name="root"/>'s bytes into every rank's <paramref name="data"/> (the same length everywhere).</summary>
+    public void Broadcast(Span<byte> data, int root = 0)
     {
         OnOwnThread();
-        fixed (byte* p = data) Check(MpiNative.MPI_Bcast(p, data.Length, _h.Byte, 0, _h.CommWorld), "MPI_Bcast");
+        fixed (byte* p = data) Check(MpiNative.MPI_Bcast(p, data.Length, _h.Byte, root, _h.CommWorld), "MPI_Bcast");
     }
 
     /// <summary>Rank 0's floats into every rank's buffer of <paramref name="count"/> floats.</summary>

@@ -25,13 +25,14 @@ public sealed class Replicas : IReplicaSum, IDisposable
 
     public void SumInPlace(Span<double> values) => _comm.SumInPlace(values);
 
-    /// <summary>Rank 0's text on every rank (the others pass anything, null included).</summary>
-    public string Broadcast(string? text)
+    /// <summary>Rank <paramref name="root"/>'s text on every rank (the others pass anything, null included).</summary>
+    public string Broadcast(string? text, int root = 0)
     {
-        Span<long> length = [IsRoot ? Encoding.UTF8.GetByteCount(text ?? "") : 0];
-        _comm.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(length));
-        var bytes = IsRoot ? Encoding.UTF8.GetBytes(text ?? "") : new byte[length[0]];
-        _comm.Broadcast(bytes);
+        bool sends = Rank == root;
+        Span<long> length = [sends ? Encoding.UTF8.GetByteCount(text ?? "") : 0];
+        _comm.Broadcast(System.Runtime.InteropServices.MemoryMarshal.AsBytes(length), root);
+        var bytes = sends ? Encoding.UTF8.GetBytes(text ?? "") : new byte[length[0]];
+        _comm.Broadcast(bytes, root);
         return Encoding.UTF8.GetString(bytes);
     }
 
@@ -48,8 +49,11 @@ public sealed class Replicas : IReplicaSum, IDisposable
         Span<long> flags = [same ? 0 : 1, same ? long.MinValue : -Rank];
         _comm.MaxInPlace(flags);
         if (flags[0] == 0) return;
-        string mine = same ? "" : $" This rank's {what} differs from rank 0's: {ConfigDifference.Describe(root, document)}.";
-        throw new ReplicaMismatchException($"The ranks were started with different {what}s (rank {-flags[1]} differs from rank 0): start every rank with the same options and data.{mine}");
+        // Every rank learns what the first differing rank holds, so that each says the same whichever prints first.
+        int first = (int)-flags[1];
+        string theirs = Broadcast(document, root: first);
+        throw new ReplicaMismatchException(
+            $"The ranks were started with different {what}s: {ConfigDifference.Describe(root, theirs, first)}. Start every rank with the same options and data.");
     }
 
     /// <summary>Every rank waits here until all have arrived.</summary>
