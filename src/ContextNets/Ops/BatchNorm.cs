@@ -68,7 +68,7 @@ public static partial class F
         });
     }
 
-    /// <summary>Either way d scale = sum(gy xhat) and d shift = sum(gy).</summary>
+    /// <summary>The channels-last backward: d scale = sum(gy xhat), d shift = sum(gy), gx from <see cref="BackwardCoefficients"/>.</summary>
     private static unsafe void ManagedBackward(Tensor x, Tensor gy, Tensor gx, float[] scale, float[] mean, float[] variance,
         float[] dScale, float[] dShift, float eps, bool training)
     {
