@@ -1,10 +1,12 @@
 # Sourced by ./ctxnet and ./test: installs the Debian packages ContextNets needs when they are missing.
 # At run time: oneDNN 2.6, the Fashion-MNIST dataset, and the PNG and JPEG decoders.
 CTXNET_APT_PACKAGES="libdnnl2 dataset-fashion-mnist libpng16-16 libturbojpeg0"
+# For data-parallel training (ctxnet train --distributed): Open MPI's mpirun and libmpi.so.40.
+CTXNET_MPI_PACKAGES="openmpi-bin"
 # For the tests as well: the headers that our bindings are checked against (compiled with gcc), Debian's
-# PyTorch, which makes the reference logits that the models are compared with, and Debian's onnx package, whose
-# checker validates the exported ONNX files.
-CTXNET_TEST_PACKAGES="libdnnl-dev libpng-dev libturbojpeg0-dev gcc python3-torch python3-torchvision python3-onnx"
+# PyTorch, which makes the reference logits that the models are compared with, Debian's onnx package, whose
+# checker validates the exported ONNX files, and Open MPI with its mpi.h, for the distributed training tests.
+CTXNET_TEST_PACKAGES="libdnnl-dev libpng-dev libturbojpeg0-dev gcc python3-torch python3-torchvision python3-onnx $CTXNET_MPI_PACKAGES libopenmpi-dev"
 
 missing_packages() {
   local p missing=""

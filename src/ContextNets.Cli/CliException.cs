@@ -4,6 +4,9 @@ namespace ContextNets.Cli;
 internal sealed class CliException(string message, int exitCode = ExitCodes.BadInput) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
+
+    /// <summary>In a distributed run, every rank raised this same error: each may stop on its own, without aborting the job.</summary>
+    public bool OnEveryRank { get; init; }
 }
 
 internal static class ExitCodes

@@ -27,7 +27,7 @@ catch (CliException e)
     Console.Error.WriteLine(e.Message);
     return e.ExitCode;
 }
-catch (Exception e) when (e is DatasetNotFoundException or InvalidDataException or FileNotFoundException)
+catch (Exception e) when (e is DatasetNotFoundException or InvalidDataException or FileNotFoundException or ContextNets.Training.Distributed.ReplicaMismatchException)
 {
     Console.Error.WriteLine(e.Message);
     return ExitCodes.BadInput;

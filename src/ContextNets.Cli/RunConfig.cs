@@ -31,6 +31,12 @@ internal sealed record RunConfig
     public double Mixup { get; init; }
     public double Cutmix { get; init; }
     public int BatchSize { get; init; } = 128;
+
+    /// <summary>Train on the first N training images only (quick runs and tests); null: all of them.</summary>
+    public int? Subset { get; init; }
+
+    /// <summary>Distributed runs normalize with the statistics of the whole global batch (SyncBatchNorm).</summary>
+    public bool SyncBn { get; init; }
     public long Seed { get; init; }
     public TrainerOptions Trainer { get; init; } = new();
 
@@ -44,9 +50,15 @@ internal sealed record RunConfig
         if (!Directory.Exists(run)) throw new CliException($"The run folder {run} does not exist.");
         var path = PathIn(run);
         if (!File.Exists(path)) throw new CliException($"{run} is not a run folder: it has no {Training.Trainer.ConfigFile}.");
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>A config from its JSON text (read from <paramref name="path"/>, perhaps on another rank).</summary>
+    public static RunConfig Parse(string json, string path)
+    {
         try
         {
-            var config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllBytes(path), TrainerOptions.Json)
+            var config = JsonSerializer.Deserialize<RunConfig>(json, TrainerOptions.Json)
                 ?? throw new CliException($"{path} is empty.");
             if (config.Classes.Length == 0 || config.InChannels < 1 || config.ImageSize < 1 || config.Mean.Length != config.InChannels)
                 throw new CliException($"{path} lacks the model's input description (classes, channels, image size, normalization).");

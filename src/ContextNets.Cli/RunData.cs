@@ -83,6 +83,15 @@ internal sealed class RunData
             $"Fashion-MNIST: {train.Count} training and {test.Count} test images from {root ?? FashionMnist.DefaultRoot}");
     }
 
+    /// <summary>The same data with only the first <paramref name="count"/> training images (--subset).</summary>
+    public RunData WithSubset(int count)
+    {
+        if (count < 1) throw new CliException($"--subset must be at least 1 image, not {count}.");
+        if (count > Train.Count) throw new CliException($"--subset {count} is more than the {Train.Count} training images.");
+        return new RunData(new Subset(Train, [.. Enumerable.Range(0, count)]), Test, Channels, ImageSize, Normalize, FixedSize,
+            $"{Description}; training on the first {count} images (--subset)");
+    }
+
     /// <summary>The training augmentation by name.</summary>
     public IImageTransform? TrainTransform(string aug)
     {
@@ -110,9 +119,12 @@ internal sealed class RunData
     public static IImageTransform EvalTransform(int size) =>
         new Compose(Resize.ToShorterSide((int)Math.Floor(size / 0.875)), new CenterCrop(size));
 
-    public DataLoader TrainLoader(RunConfig c) => new(Train, TrainTransform(c.Aug), Normalize, new LoaderOptions
+    /// <summary>The training batches; in a distributed run, this rank's <paramref name="shard"/> of each of them.</summary>
+    public DataLoader TrainLoader(RunConfig c, int shard = 0, int shards = 1) => new(Train, TrainTransform(c.Aug), Normalize, new LoaderOptions
     {
         BatchSize = c.BatchSize,
+        ShardIndex = shard,
+        ShardCount = shards,
         Seed = c.Seed,
         DropLast = true,
         Mix = c.Mixup > 0 || c.Cutmix > 0 ? new Mixup(Train.Classes.Count, c.Mixup, c.Cutmix, labelSmoothing: c.Trainer.LabelSmoothing) : null,

@@ -3,6 +3,7 @@ using System.Globalization;
 using ContextNets.Data;
 using ContextNets.NN;
 using ContextNets.Training;
+using ContextNets.Training.Distributed;
 
 namespace ContextNets.Cli;
 
@@ -52,19 +53,25 @@ internal static class TrainCommand
     {
         var command = new Command("train", "Train a model (default: gc_resnet20 on Fashion-MNIST) into a run folder with config.json, metrics.csv, chart.png and checkpoints.");
         foreach (var o in RecipeOptions) command.Options.Add(o);
+        foreach (var o in DistributedRun.RecipeOptions) command.Options.Add(o);
         command.Options.Add(ResumeOpt);
         command.Options.Add(StopAtOpt);
+        command.Options.Add(DistributedRun.DistributedOpt);
+        command.Options.Add(DistributedRun.BucketOpt);
         command.SetAction(parse =>
         {
             if (parse.GetValue(StopAtOpt) is { } stop && !(stop > 0 && stop <= 100))
                 throw new CliException($"--stop-at is a test accuracy in percent, in (0, 100], not {stop}.");
             using var cancel = Interrupt.Install();
-            return parse.GetValue(ResumeOpt) is { } run ? Resume(parse, run, cancel.Token) : Start(parse, cancel.Token);
+            using var replicas = DistributedRun.StartIfAsked(parse);
+            return DistributedRun.Guard(replicas, () => parse.GetValue(ResumeOpt) is { } run
+                ? Resume(parse, run, replicas, cancel.Token)
+                : Start(parse, replicas, cancel.Token));
         });
         return command;
     }
 
-    private static int Start(ParseResult p, CancellationToken cancel)
+    private static int Start(ParseResult p, Replicas? replicas, CancellationToken cancel)
     {
         string model = p.GetValue(ModelOpt)!, data = p.GetValue(DataOpt)!, aug = p.GetValue(AugOpt)!;
         var options = Recipe with
@@ -86,6 +93,8 @@ internal static class TrainCommand
 
         Engine.EnsureNative();
         var runData = RunData.Open(data, p.GetValue(ImageSizeOpt), model);
+        int? subset = p.GetValue(DistributedRun.SubsetOpt);
+        if (subset is { } n) runData = runData.WithSubset(n);
         if (runData.Train.Count < batchSize)
             throw new CliException($"The training set has {runData.Train.Count} images, fewer than one batch of {batchSize}: lower --batch-size.");
         var config = new RunConfig
@@ -102,35 +111,53 @@ internal static class TrainCommand
             Mixup = mixup,
             Cutmix = cutmix,
             BatchSize = batchSize,
+            Subset = subset,
+            SyncBn = p.GetValue(DistributedRun.SyncBnOpt),
             Seed = p.GetValue(SeedOpt),
             Trainer = options,
         };
-        string dir = RunFolder(p.GetValue(OutOpt), model);
-        return Train(config, runData, dir, resume: false, p.GetValue(StopAtOpt), cancel);
+        string dir = DistributedRun.FromRoot(replicas, () => RunFolder(p.GetValue(OutOpt), model));
+        return Train(config, runData, dir, resume: false, p.GetValue(StopAtOpt), replicas, DistributedRun.BucketBytes(p), cancel);
     }
 
-    private static int Resume(ParseResult p, string run, CancellationToken cancel)
+    private static int Resume(ParseResult p, string run, Replicas? replicas, CancellationToken cancel)
     {
-        var given = RecipeOptions.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        var given = RecipeOptions.Concat(DistributedRun.RecipeOptions).Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0)
             throw new CliException($"--resume continues {run} with the settings in its config.json; leave out {string.Join(", ", given)}.");
-        var config = RunConfig.Load(run);
+        // Rank 0 reads the run folder: the other machines of a job need not have it.
+        string text = DistributedRun.FromRoot(replicas, () =>
+        {
+            RunConfig.Load(run);
+            return File.ReadAllText(RunConfig.PathIn(run));
+        });
+        var config = RunConfig.Parse(text, RunConfig.PathIn(run));
         ModelCatalog.Require(config.Model);
         Engine.EnsureNative();
         var runData = RunData.Open(config.Data, config.ImageSize, config.Model);
         if (!runData.Train.Classes.SequenceEqual(config.Classes))
             throw new CliException($"The classes of {config.Data} are not the run's any more: [{string.Join(", ", runData.Train.Classes)}] instead of [{string.Join(", ", config.Classes)}].");
-        return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), cancel);
+        if (config.Subset is { } n) runData = runData.WithSubset(n);
+        return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), replicas, DistributedRun.BucketBytes(p), cancel);
     }
 
-    private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel)
+    private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, Replicas? replicas, long bucketBytes, CancellationToken cancel)
     {
+        if (replicas is not null) DistributedRun.Agree(replicas, config, data, bucketBytes);
         Initializers.Seed(unchecked((int)config.Seed));
         using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels);
-        using var train = data.TrainLoader(config);
+        if (replicas is not null && config.SyncBn) DistributedRun.SynchronizeBatchNorm(model, replicas);
+        using var train = replicas is null ? data.TrainLoader(config) : data.TrainLoader(config, replicas.Rank, replicas.Count);
         using var test = data.TestLoader();
-        bool created = !Directory.Exists(dir);
-        using var trainer = new Trainer(model, train, test, config.Trainer, dir, config.ToJson());
+        // Rank 0 alone writes the run folder and the console.
+        bool root = replicas?.IsRoot ?? true;
+        bool created = root && !Directory.Exists(dir);
+        using var trainer = new Trainer(model, train, test, config.Trainer, dir, config.ToJson()) { Replicas = replicas, BucketBytes = bucketBytes };
+        if (!root)
+        {
+            trainer.Fit(cancel: cancel, stopAtAccuracy: stopAtPercent / 100);
+            return 0;
+        }
         try
         {
             if (resume)
@@ -140,6 +167,7 @@ internal static class TrainCommand
             }
             else Directory.CreateDirectory(dir);
             Console.WriteLine(Header(config, data, model, dir));
+            if (replicas is not null) Console.WriteLine(DistributedRun.Describe(replicas, config, bucketBytes));
             var result = TrainingProgress.Run(trainer, () => trainer.Fit(cancel: cancel, stopAtAccuracy: stopAtPercent / 100));
             if (result.EpochsDone < config.Trainer.Epochs && stopAtPercent is { } stop)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Stopped at epoch {result.EpochsDone} of {config.Trainer.Epochs}: the test accuracy reached {stop}% (--stop-at)."));

@@ -7,6 +7,8 @@ namespace ContextNets.Autograd;
 /// </summary>
 internal static class Tape
 {
+    private static readonly bool[] LeavesFirst = [true, false];
+
     public static bool ShouldRecord(Tensor a) => GradMode.IsEnabled && a.RequiresGrad;
     public static bool ShouldRecord(Tensor a, Tensor? b) => GradMode.IsEnabled && (a.RequiresGrad || b?.RequiresGrad == true);
     public static bool ShouldRecord(Tensor a, Tensor? b, Tensor? c) =>
@@ -63,7 +65,9 @@ internal static class Tape
                 }
                 else
                 {
+                    // Every consumer of a leaf comes before it in reverse order: nothing more will reach its gradient.
                     AccumulateIntoLeaf(t, g);
+                    t.GradReady?.Invoke(t);
                 }
                 g.Dispose();
             }
@@ -113,9 +117,13 @@ internal static class Tape
             if (expanded) { order.Add(t); continue; }
             if (!visited.Add(t)) continue;
             stack.Push((t, true));
-            if (t.GradFn is { } node)
+            if (t.GradFn is not { } node) continue;
+            // Leaves go on the stack below the inputs that are results, so they land in the order right before the node
+            // that first reaches them: in reverse, a parameter is then finished as soon as its last consumer is, and
+            // GradReady fires while the earlier layers are still to be differentiated.
+            foreach (bool leaves in LeavesFirst)
                 foreach (var input in node.Inputs)
-                    if (input.RequiresGrad && !visited.Contains(input)) stack.Push((input, false));
+                    if (input.RequiresGrad && input.IsLeaf == leaves && !visited.Contains(input)) stack.Push((input, false));
         }
         return order;
     }

@@ -30,6 +30,10 @@ public sealed class DataLoader : IDisposable
         Options = options ?? new LoaderOptions();
         if (Options.BatchSize < 1 || Options.Prefetch < 1)
             throw new ArgumentException($"A loader needs BatchSize >= 1 and Prefetch >= 1, got {Options.BatchSize} and {Options.Prefetch}.");
+        if (Options.ShardCount < 1 || (uint)Options.ShardIndex >= (uint)Options.ShardCount)
+            throw new ArgumentException($"Shard {Options.ShardIndex} of {Options.ShardCount} does not exist.");
+        if (Options.ShardCount > 1 && (Options.BatchSize % Options.ShardCount != 0 || !Options.DropLast))
+            throw new ArgumentException($"A batch of {Options.BatchSize} is split into {Options.ShardCount} equal shards only when it divides evenly and short batches are dropped.");
         if (Options.Mix is { } mix && mix.NumClasses != dataset.Classes.Count)
             throw new ArgumentException($"Mixup is set up for {mix.NumClasses} classes, but the dataset has {dataset.Classes.Count}.");
         _dataset = dataset;
@@ -54,6 +58,17 @@ public sealed class DataLoader : IDisposable
         for (int i = 0; i < order.Length; i++) order[i] = i;
         if (Options.Shuffle) Rng.For(Options.Seed, OrderStream, epoch).Shuffle(order.AsSpan());
         return order;
+    }
+
+    /// <summary>
+    /// A loader of the same pipeline over every <paramref name="count"/>-th sample from <paramref name="index"/> on: one
+    /// rank's share of an evaluation that the ranks then add up.
+    /// </summary>
+    public DataLoader Share(int index, int count)
+    {
+        if (count < 1 || (uint)index >= (uint)count) throw new ArgumentException($"Share {index} of {count} does not exist.");
+        var samples = Enumerable.Range(0, _dataset.Count).Where(i => i % count == index).ToArray();
+        return new DataLoader(new Subset(_dataset, samples), _transform, _normalize, Options);
     }
 
     /// <summary>The batches of one epoch, made on a background thread. One epoch may be enumerated at a time.</summary>
@@ -87,7 +102,8 @@ public sealed class DataLoader : IDisposable
     {
         if ((uint)index >= (uint)BatchCount) throw new ArgumentOutOfRangeException(nameof(index), $"Batch {index} is outside the epoch's {BatchCount}.");
         order ??= Order(epoch);
-        int start = index * Options.BatchSize, n = Math.Min(Options.BatchSize, order.Length - start);
+        int n = Math.Min(Options.BatchSize, order.Length - index * Options.BatchSize) / Options.ShardCount;
+        int start = index * Options.BatchSize + Options.ShardIndex * n;
         var indices = order.AsSpan(start, n).ToArray();
         var labels = new int[n];
         Tensor? images = null;

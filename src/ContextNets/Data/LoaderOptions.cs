@@ -18,6 +18,15 @@ public sealed record LoaderOptions
     /// <summary>The memory order of the image tensors (default: the engine's activation layout, so the first conv needs no reorder).</summary>
     public MemoryFormat Format { get; init; } = Engine.ActivationFormat;
 
+    /// <summary>
+    /// Data-parallel training: this loader hands out shard <see cref="ShardIndex"/> of <see cref="ShardCount"/> equal,
+    /// consecutive slices of every batch of <see cref="BatchSize"/> (the global batch); the order is the same on every
+    /// shard, since it depends on the seed and the epoch only.
+    /// </summary>
+    public int ShardIndex { get; init; }
+
+    public int ShardCount { get; init; } = 1;
+
     /// <summary>Batch-level mixup/cutmix; when set, every batch carries soft targets.</summary>
     public Mixup? Mix { get; init; }
 }

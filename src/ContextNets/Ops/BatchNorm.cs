@@ -68,36 +68,49 @@ public static partial class F
         });
     }
 
-    /// <summary>
-    /// With batch statistics, gx = scale / sigma (gy - mean(gy) - xhat mean(gy xhat)); with global ones, gx = scale / sigma gy.
-    /// Either way d scale = sum(gy xhat) and d shift = sum(gy).
-    /// </summary>
+    /// <summary>The channels-last backward: d scale = sum(gy xhat), d shift = sum(gy), gx from <see cref="BackwardCoefficients"/>.</summary>
     private static unsafe void ManagedBackward(Tensor x, Tensor gy, Tensor gx, float[] scale, float[] mean, float[] variance,
         float[] dScale, float[] dShift, float eps, bool training)
     {
         int c = x.Shape[1], rows = x.Numel / c;
         using var g = Materialize(gy, MemoryFormat.ChannelsLast);
         var (sumGy, sumGyCentered) = BatchNormKernels.GradientSums(x.Data, g.Data, rows, c, mean);
+        for (int k = 0; k < c; k++)
+        {
+            dShift[k] = (float)sumGy[k];
+            dScale[k] = (float)(sumGyCentered[k] * (1.0 / Math.Sqrt(variance[k] + (double)eps)));
+        }
+        var (a, b, d) = BackwardCoefficients(sumGy, sumGyCentered, scale, mean, variance, eps, training, rows);
+        BatchNormKernels.GradientApply(x.Data, g.Data, gx.Data, rows, c, a, b, d);
+    }
+
+    /// <summary>
+    /// gx = a gy + b x + d per channel, from the sums of gy and gy (x - mean) over the <paramref name="count"/> values the
+    /// statistics were taken over. With batch statistics, gx = scale / sigma (gy - mean(gy) - xhat mean(gy xhat)); with
+    /// global ones, gx = scale / sigma gy.
+    /// </summary>
+    internal static (float[] a, float[] b, float[] d) BackwardCoefficients(double[] sumGy, double[] sumGyCentered, float[] scale,
+        float[] mean, float[] variance, float eps, bool training, double count)
+    {
+        int c = scale.Length;
         var a = new float[c];
         var b = new float[c];
         var d = new float[c];
         for (int k = 0; k < c; k++)
         {
             double invStd = 1.0 / Math.Sqrt(variance[k] + (double)eps);
-            dShift[k] = (float)sumGy[k];
-            dScale[k] = (float)(sumGyCentered[k] * invStd);
             double ak = scale[k] * invStd;
             a[k] = (float)ak;
             if (!training) continue;
-            double bk = -ak * invStd * invStd * sumGyCentered[k] / rows;
+            double bk = -ak * invStd * invStd * sumGyCentered[k] / count;
             b[k] = (float)bk;
-            d[k] = (float)(-ak * sumGy[k] / rows - bk * mean[k]);
+            d[k] = (float)(-ak * sumGy[k] / count - bk * mean[k]);
         }
-        BatchNormKernels.GradientApply(x.Data, g.Data, gx.Data, rows, c, a, b, d);
+        return (a, b, d);
     }
 
     // PyTorch keeps the unbiased variance n/(n-1) * biased in running_var, and computes the update in double.
-    private static void UpdateRunningStats(Tensor runningMean, Tensor runningVar, float[] mean, float[] variance, float momentum, int count)
+    internal static void UpdateRunningStats(Tensor runningMean, Tensor runningVar, float[] mean, float[] variance, float momentum, double count)
     {
         var rm = runningMean.Span;
         var rv = runningVar.Span;
@@ -111,7 +124,7 @@ public static partial class F
         runningVar.Touch();
     }
 
-    private static void CheckBatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float eps)
+    internal static void CheckBatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float eps)
     {
         if (x.Rank != 4) throw new ArgumentException($"batch_norm2d expects input [N, C, H, W], got {x.Shape}.");
         int c = x.Shape[1];

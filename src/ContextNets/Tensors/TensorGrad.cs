@@ -21,6 +21,12 @@ public sealed partial class Tensor
     /// <summary>The accumulated gradient of a leaf, after Backward.</summary>
     public Tensor? Grad { get; internal set; }
 
+    /// <summary>
+    /// Called on a leaf during <see cref="Backward"/> as soon as its gradient for that pass is final, while the rest of
+    /// the graph is still being differentiated: data-parallel training starts averaging a bucket of gradients here.
+    /// </summary>
+    public Action<Tensor>? GradReady { get; set; }
+
     internal GradNode? GradFn { get; set; }
     public bool IsLeaf => GradFn is null;
 

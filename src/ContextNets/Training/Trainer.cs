@@ -4,6 +4,7 @@ using ContextNets.Autograd;
 using ContextNets.Data;
 using ContextNets.IO;
 using ContextNets.NN;
+using ContextNets.Training.Distributed;
 
 namespace ContextNets.Training;
 
@@ -28,6 +29,7 @@ public sealed class Trainer : IDisposable
     private readonly LrSchedule _schedule;
     private readonly JsonObject _config;
     private readonly List<EpochMetrics> _history = [];
+    private DataParallel? _parallel;
 
     /// <summary>
     /// A trainer for <paramref name="model"/> on the <paramref name="train"/> batches, evaluated on <paramref name="test"/>,
@@ -64,6 +66,17 @@ public sealed class Trainer : IDisposable
     public Optimizer Optimizer => _optimizer;
     public int StepsPerEpoch => _train.BatchCount;
     public IReadOnlyList<EpochMetrics> History => _history;
+
+    /// <summary>
+    /// Data-parallel training: this process is one of these replicas, its loaders give it its shard of every batch, and
+    /// only rank 0 writes into <see cref="Directory"/>. Rank 0 resumes; the others start from what it broadcasts.
+    /// </summary>
+    public Replicas? Replicas { get; init; }
+
+    /// <summary>The size of a gradient bucket that starts its allreduce as soon as backward has filled it.</summary>
+    public long BucketBytes { get; init; } = 25L << 20;
+
+    private bool Writes => Replicas?.IsRoot ?? true;
 
     /// <summary>After each training step.</summary>
     public Action<StepProgress>? StepDone { get; set; }
@@ -104,10 +117,15 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public TrainResult Fit(int? stopAfterEpoch = null, CancellationToken cancel = default, double? stopAtAccuracy = null)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        if (State.Epoch == 0 && Checkpoint.Exists(Directory, Last))
+        if (Replicas is not null && _parallel is null)
+        {
+            _parallel = new DataParallel(Replicas, _model, _optimizer, _test, BucketBytes);
+            _parallel.ShareInitialState(State);
+        }
+        if (Writes) System.IO.Directory.CreateDirectory(Directory);
+        if (Writes && State.Epoch == 0 && Checkpoint.Exists(Directory, Last))
             throw new InvalidOperationException($"{Directory} already holds a trained run: resume it, or train into another folder.");
-        if (!File.Exists(Path.Combine(Directory, ConfigFile)))
+        if (Writes && !File.Exists(Path.Combine(Directory, ConfigFile)))
             AtomicFile.Write(Path.Combine(Directory, ConfigFile), s => s.Write(System.Text.Encoding.UTF8.GetBytes(_config.ToJsonString(TrainerOptions.Json) + "\n")));
         int end = Math.Min(Options.Epochs, stopAfterEpoch ?? Options.Epochs);
         for (int epoch = State.Epoch; epoch < end; epoch++)
@@ -140,6 +158,7 @@ public sealed class Trainer : IDisposable
                     double value = loss.Item();
                     LossGuard.Check(value, State.Step);
                     loss.Backward();
+                    _parallel?.AverageGradients();
                     if (Options.ClipNorm is { } clip) GradClip.ClipGlobalNorm(_optimizer, clip);
                     _optimizer.Step();
                     _optimizer.ZeroGrad();
@@ -149,12 +168,18 @@ public sealed class Trainer : IDisposable
                     seen += batch.Count;
                 }
                 b++;
-                StepDone?.Invoke(new StepProgress(epoch, Options.Epochs, b, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds, lr));
+                // Ranks step together: the job's rate is this rank's times the ranks (the running loss is this rank's).
+                StepDone?.Invoke(new StepProgress(epoch, Options.Epochs, b, batches, lossSum / seen, (double)correct / seen, seen * (_parallel?.Count ?? 1) / clock.Elapsed.TotalSeconds, lr));
             }
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        if (_parallel is not null)
+        {
+            (lossSum, correct, seen) = _parallel.Sum(lossSum, correct, seen);
+            _parallel.ShareBuffers();
+        }
 
         Evaluating?.Invoke(epoch);
-        var eval = Evaluate(_model, _test, cancel);
+        var eval = _parallel?.Evaluate(cancel) ?? Evaluate(_model, _test, cancel);
         // Weights ruined by the epoch's last update show here first: nothing of them may reach a checkpoint.
         LossGuard.Check(eval.Loss, State.Step);
         _model.Train();
@@ -163,6 +188,11 @@ public sealed class Trainer : IDisposable
         _history.Add(row);
         State.Epoch = epoch + 1;
         State.StepInEpoch = 0;
+        if (!Writes)
+        {
+            EpochDone?.Invoke(row);
+            return;
+        }
         // The row goes in before the checkpoint that covers it: a resume drops rows past its epoch, never lacks one.
         MetricsCsv.Write(MetricsPath, _history);
         TrainingChart.Write(ChartPath, _history);
@@ -207,5 +237,9 @@ public sealed class Trainer : IDisposable
         return new EvalResult(lossSum / seen, (double)correct / seen, seen, clock.Elapsed.TotalSeconds);
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _parallel?.Dispose();
+        _optimizer.Dispose();
+    }
 }

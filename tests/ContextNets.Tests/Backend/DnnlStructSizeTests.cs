@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ContextNets.Backend.Dnnl;
+using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Backend;
 
@@ -20,48 +20,26 @@ public class DnnlStructSizeTests
     {
         const string header = "/usr/include/oneapi/dnnl/dnnl.h";
         Assert.True(File.Exists(header), $"{header} is missing: install libdnnl-dev (./.ci/run does).");
-        var dir = Directory.CreateTempSubdirectory("ctxnet-probe");
-        try
+        var lines = HeaderProbe.Run("""
+            #include <stdio.h>
+            #include <oneapi/dnnl/dnnl.h>
+            int main(void) {
+              printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
+                sizeof(dnnl_memory_desc_t), sizeof(dnnl_convolution_desc_t), sizeof(dnnl_pooling_v2_desc_t),
+                sizeof(dnnl_batch_normalization_desc_t), sizeof(dnnl_eltwise_desc_t), sizeof(dnnl_softmax_v2_desc_t),
+                sizeof(dnnl_matmul_desc_t), sizeof(dnnl_binary_desc_t), sizeof(dnnl_exec_arg_t), sizeof(dnnl_version_t));
+              printf("%d %d %d %d %d %d %d\n", dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_scratchpad_md,
+                dnnl_query_impl_info_str, dnnl_nhwc, dnnl_eltwise_logistic, dnnl_softmax_log);
+              printf("%d %d %d %d %d\n", DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_SCRATCHPAD, DNNL_ARG_DIFF_SCALE, DNNL_ARG_WORKSPACE);
+              return 0;
+            }
+            """);
+        Assert.Equal(new long[]
         {
-            string src = Path.Combine(dir.FullName, "probe.c"), exe = Path.Combine(dir.FullName, "probe");
-            File.WriteAllText(src, """
-                #include <stdio.h>
-                #include <oneapi/dnnl/dnnl.h>
-                int main(void) {
-                  printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\n",
-                    sizeof(dnnl_memory_desc_t), sizeof(dnnl_convolution_desc_t), sizeof(dnnl_pooling_v2_desc_t),
-                    sizeof(dnnl_batch_normalization_desc_t), sizeof(dnnl_eltwise_desc_t), sizeof(dnnl_softmax_v2_desc_t),
-                    sizeof(dnnl_matmul_desc_t), sizeof(dnnl_binary_desc_t), sizeof(dnnl_exec_arg_t), sizeof(dnnl_version_t));
-                  printf("%d %d %d %d %d %d %d\n", dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_scratchpad_md,
-                    dnnl_query_impl_info_str, dnnl_nhwc, dnnl_eltwise_logistic, dnnl_softmax_log);
-                  printf("%d %d %d %d %d\n", DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_SCRATCHPAD, DNNL_ARG_DIFF_SCALE, DNNL_ARG_WORKSPACE);
-                  return 0;
-                }
-                """);
-            Run("cc", $"{src} -o {exe}");
-            var lines = Run(exe, "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(new long[]
-            {
-                DnnlSizes.MemoryDesc, DnnlSizes.ConvolutionDesc, DnnlSizes.PoolingV2Desc, DnnlSizes.NormalizationDesc,
-                DnnlSizes.EltwiseDesc, DnnlSizes.SoftmaxV2Desc, DnnlSizes.MatmulDesc, DnnlSizes.BinaryDesc, DnnlSizes.ExecArg, DnnlSizes.Version,
-            }, Numbers(lines[0]));
-            Assert.Equal(new long[] { Q.SrcMd, Q.WeightsMd, Q.ScratchpadMd, Q.ImplInfoStr, Tag.Acdb, Alg.EltwiseLogistic, Alg.SoftmaxLog }, Numbers(lines[1]));
-            Assert.Equal(new long[] { Arg.DiffSrc, Arg.DiffWeights, Arg.Scratchpad, Arg.DiffScale, Arg.Workspace }, Numbers(lines[2]));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
-
-    private static long[] Numbers(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
-
-    private static string Run(string file, string args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = p.StandardOutput.ReadToEnd(), error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} {args} failed: {error}");
-        return output;
+            DnnlSizes.MemoryDesc, DnnlSizes.ConvolutionDesc, DnnlSizes.PoolingV2Desc, DnnlSizes.NormalizationDesc,
+            DnnlSizes.EltwiseDesc, DnnlSizes.SoftmaxV2Desc, DnnlSizes.MatmulDesc, DnnlSizes.BinaryDesc, DnnlSizes.ExecArg, DnnlSizes.Version,
+        }, lines[0]);
+        Assert.Equal(new long[] { Q.SrcMd, Q.WeightsMd, Q.ScratchpadMd, Q.ImplInfoStr, Tag.Acdb, Alg.EltwiseLogistic, Alg.SoftmaxLog }, lines[1]);
+        Assert.Equal(new long[] { Arg.DiffSrc, Arg.DiffWeights, Arg.Scratchpad, Arg.DiffScale, Arg.Workspace }, lines[2]);
     }
 }

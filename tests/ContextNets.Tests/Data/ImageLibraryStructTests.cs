@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ContextNets.Data;
+using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Data;
 
@@ -15,49 +15,27 @@ public class ImageLibraryStructTests
     {
         foreach (var (header, package) in new[] { ("/usr/include/png.h", "libpng-dev"), ("/usr/include/turbojpeg.h", "libturbojpeg0-dev") })
             Assert.True(File.Exists(header), $"{header} is missing: install {package} (./test and .ci/run do).");
-        var dir = Directory.CreateTempSubdirectory("ctxnet-probe");
-        try
+        var lines = HeaderProbe.Run("""
+            #include <stdio.h>
+            #include <stddef.h>
+            #include <png.h>
+            #include <turbojpeg.h>
+            int main(void) {
+              printf("%zu %zu %zu %zu %d\n", sizeof(png_image), offsetof(png_image, format), offsetof(png_image, warning_or_error),
+                offsetof(png_image, message), PNG_IMAGE_VERSION);
+              printf("%d %d %d %d %d %d\n", PNG_FORMAT_FLAG_ALPHA, PNG_FORMAT_FLAG_COLOR, PNG_FORMAT_GRAY, PNG_FORMAT_GA, PNG_FORMAT_RGB, PNG_FORMAT_RGBA);
+              printf("%d %d %d %d %d %d %d\n", PNG_IMAGE_FLAG_16BIT_sRGB, TJPF_RGB, TJPF_GRAY, TJCS_GRAY, TJFLAG_STOPONWARNING, TJFLAG_LIMITSCANS, TJERR_WARNING);
+              return 0;
+            }
+            """);
+        Assert.Equal(new long[]
         {
-            string src = Path.Combine(dir.FullName, "probe.c"), exe = Path.Combine(dir.FullName, "probe");
-            File.WriteAllText(src, """
-                #include <stdio.h>
-                #include <stddef.h>
-                #include <png.h>
-                #include <turbojpeg.h>
-                int main(void) {
-                  printf("%zu %zu %zu %zu %d\n", sizeof(png_image), offsetof(png_image, format), offsetof(png_image, warning_or_error),
-                    offsetof(png_image, message), PNG_IMAGE_VERSION);
-                  printf("%d %d %d %d %d %d\n", PNG_FORMAT_FLAG_ALPHA, PNG_FORMAT_FLAG_COLOR, PNG_FORMAT_GRAY, PNG_FORMAT_GA, PNG_FORMAT_RGB, PNG_FORMAT_RGBA);
-                  printf("%d %d %d %d %d %d %d\n", PNG_IMAGE_FLAG_16BIT_sRGB, TJPF_RGB, TJPF_GRAY, TJCS_GRAY, TJFLAG_STOPONWARNING, TJFLAG_LIMITSCANS, TJERR_WARNING);
-                  return 0;
-                }
-                """);
-            Run("cc", $"{src} -o {exe}");
-            var lines = Run(exe, "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(new long[]
-            {
-                PngNative.ImageSize, Offset(nameof(PngNative.PngImage.Format)), Offset(nameof(PngNative.PngImage.WarningOrError)),
-                Offset(nameof(PngNative.PngImage.Message)), PngNative.ImageVersion,
-            }, Numbers(lines[0]));
-            Assert.Equal(new long[] { PngNative.FormatFlagAlpha, PngNative.FormatFlagColor, PngNative.FormatGray, PngNative.FormatGA, PngNative.FormatRgb, PngNative.FormatRgba }, Numbers(lines[1]));
-            Assert.Equal(new long[] { PngNative.ImageFlag16BitSrgb, JpegNative.PixelRgb, JpegNative.PixelGray, JpegNative.ColorspaceGray, JpegNative.FlagStopOnWarning, JpegNative.FlagLimitScans, JpegNative.ErrorWarning }, Numbers(lines[2]));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+            PngNative.ImageSize, Offset(nameof(PngNative.PngImage.Format)), Offset(nameof(PngNative.PngImage.WarningOrError)),
+            Offset(nameof(PngNative.PngImage.Message)), PngNative.ImageVersion,
+        }, lines[0]);
+        Assert.Equal(new long[] { PngNative.FormatFlagAlpha, PngNative.FormatFlagColor, PngNative.FormatGray, PngNative.FormatGA, PngNative.FormatRgb, PngNative.FormatRgba }, lines[1]);
+        Assert.Equal(new long[] { PngNative.ImageFlag16BitSrgb, JpegNative.PixelRgb, JpegNative.PixelGray, JpegNative.ColorspaceGray, JpegNative.FlagStopOnWarning, JpegNative.FlagLimitScans, JpegNative.ErrorWarning }, lines[2]);
     }
 
     private static long Offset(string field) => System.Runtime.InteropServices.Marshal.OffsetOf<PngNative.PngImage>(field).ToInt64();
-
-    private static long[] Numbers(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToArray();
-
-    private static string Run(string file, string args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = p.StandardOutput.ReadToEnd(), error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} {args} failed: {error}");
-        return output;
-    }
 }

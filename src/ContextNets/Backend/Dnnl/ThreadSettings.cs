@@ -13,11 +13,17 @@ internal static partial class ThreadSettings
 {
     private const string OpenMp = "libgomp.so.1";
 
-    /// <summary>CTXNET_THREADS, else OMP_NUM_THREADS, else one per core.</summary>
+    /// <summary>
+    /// CTXNET_THREADS, else OMP_NUM_THREADS, else one per core this process may use, shared with the other ranks that
+    /// mpirun started on this machine (OMPI_COMM_WORLD_LOCAL_SIZE), so that ranks without core binding do not
+    /// oversubscribe the cores.
+    /// </summary>
     public static int Requested()
     {
         foreach (var name in new[] { "CTXNET_THREADS", "OMP_NUM_THREADS" })
             if (int.TryParse(Environment.GetEnvironmentVariable(name), out int n) && n > 0) return n;
+        if (int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int ranks) && ranks > 1)
+            return Math.Max(1, Environment.ProcessorCount / ranks);
         return Environment.ProcessorCount;
     }
 
