@@ -125,8 +125,7 @@ internal static class TrainCommand
 
     private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel)
     {
-        Initializers.Seed(unchecked((int)config.Seed));
-        using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels);
+        using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels, unchecked((int)config.Seed));
         using var train = data.TrainLoader(config);
         using var test = data.TestLoader();
         bool created = !Directory.Exists(dir);

@@ -1,3 +1,4 @@
+using ContextNets.Models.Outputs;
 using ContextNets.NN;
 
 namespace ContextNets.Models;
@@ -8,7 +9,7 @@ namespace ContextNets.Models;
 /// stems a Sequential with convs at 0, 3, 6 and BNs at 1, 4), `bn1`, `layer1`..`layerN` (Sequentials of blocks),
 /// `fc`. Forward: stem, max pool (not for CIFAR), stages, global average pool, fc.
 /// </summary>
-public sealed class ResNet : Module
+public sealed class ResNet : Module, IOutputModel, IPreparable
 {
     private readonly Module _conv1;
     private readonly BatchNorm2d _bn1;
@@ -68,6 +69,11 @@ public sealed class ResNet : Module
     /// fused (<see cref="Inference.InferenceModel"/>); its Predict is safe to call from several threads at once.
     /// </summary>
     public Inference.InferenceModel Prepare() => new(this);
+
+    /// <summary>The eval-mode logits as the output `logits` (<see cref="OutputNames"/>); call <see cref="Module.Eval"/> first.</summary>
+    public ModelOutputs Run(Tensor input) => ModelOutputs.Classifier(input, Forward);
+
+    IPreparedModel IPreparable.PrepareForRun() => Prepare();
 
     /// <summary>Global average pool and the classifier: [N, C, H, W] to [N, NumClasses].</summary>
     public Tensor ForwardHead(Tensor features) =>
