@@ -82,7 +82,9 @@ internal static class SafetensorsHeader
         try
         {
             string dtype = v.GetProperty("dtype").GetString() ?? "";
-            int size = DTypes.Size(dtype, key);
+            int size;
+            try { size = DTypes.Size(dtype, key); }
+            catch (InvalidDataException e) { throw new InvalidDataException($"{file}: {e.Message}", e); }
             var dims = v.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
             var offsets = v.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
             if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
