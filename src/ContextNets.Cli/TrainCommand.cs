@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ContextNets.Data;
+using ContextNets.IO;
 using ContextNets.NN;
 using ContextNets.Training;
 
@@ -105,6 +106,7 @@ internal static class TrainCommand
             Seed = p.GetValue(SeedOpt),
             Trainer = options,
         };
+        WarnIfOneClass(runData);
         string dir = RunFolder(p.GetValue(OutOpt), model);
         return Train(config, runData, dir, resume: false, p.GetValue(StopAtOpt), cancel);
     }
@@ -116,14 +118,31 @@ internal static class TrainCommand
             throw new CliException($"--resume continues {run} with the settings in its config.json; leave out {string.Join(", ", given)}.");
         var config = RunConfig.Load(run);
         ModelCatalog.Require(config.Model);
+        bool restart = StrandedRun.Is(run);
         Engine.EnsureNative();
         var runData = RunData.Open(config.Data, config.ImageSize, config.Model);
         if (!runData.Train.Classes.SequenceEqual(config.Classes))
             throw new CliException($"The classes of {config.Data} are not the run's any more: [{string.Join(", ", runData.Train.Classes)}] instead of [{string.Join(", ", config.Classes)}].");
-        return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), cancel);
+        if (restart)
+        {
+            Console.WriteLine($"{run} stopped before its first checkpoint was saved: training it again from the start, with its own settings.");
+            StrandedRun.Clear(run, keepConfig: true);
+        }
+        return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), cancel, fromCheckpoint: !restart);
     }
 
-    private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel)
+    /// <summary>One class makes every prediction right: the accuracy would say 100% and mean nothing.</summary>
+    private static void WarnIfOneClass(RunData data)
+    {
+        if (data.Train.Classes.Count == 1)
+            Console.Error.WriteLine($"warning: the training data has one class ('{data.Train.Classes[0]}'), so every prediction is right and the accuracy means nothing; a classifier needs two classes or more.");
+    }
+
+    /// <summary>
+    /// Trains into <paramref name="dir"/>: a new run, or (<paramref name="resume"/>) a run folder of the user's, which is
+    /// never removed, continued from its `last` checkpoint unless <paramref name="fromCheckpoint"/> is false.
+    /// </summary>
+    private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel, bool fromCheckpoint = true)
     {
         using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels, unchecked((int)config.Seed));
         using var train = data.TrainLoader(config);
@@ -132,7 +151,7 @@ internal static class TrainCommand
         using var trainer = new Trainer(model, train, test, config.Trainer, dir, config.ToJson());
         try
         {
-            if (resume)
+            if (resume && fromCheckpoint)
             {
                 trainer.Resume();
                 Console.WriteLine($"Resuming {dir} after epoch {trainer.State.Epoch} of {config.Trainer.Epochs}.");
@@ -147,7 +166,7 @@ internal static class TrainCommand
             Console.WriteLine($"Run folder: {dir}");
             return 0;
         }
-        catch (Exception e) when (e is OperationCanceledException or TrainingDivergedException || !resume)
+        catch (Exception e) when (e is OperationCanceledException or TrainingDivergedException || DiskFull.Is(e) || !resume)
         {
             bool kept = Checkpoint.Exists(dir, Trainer.Last);
             if (!kept && !resume) RemovePartialRun(dir, created);
@@ -156,6 +175,9 @@ internal static class TrainCommand
                 : $"Nothing was kept: the run stopped before its first checkpoint{(created ? $", and {dir} was removed" : "")}.";
             if (e is OperationCanceledException) throw new CliException($"Interrupted. {where}", ExitCodes.Interrupted);
             if (e is TrainingDivergedException) throw new CliException($"{e.Message}\n{where}", ExitCodes.Diverged);
+            if (DiskFull.Is(e)) throw DiskFullMessage.For(dir, kept
+                ? $"its checkpoint of epoch {Checkpoint.ReadState(dir, Trainer.Last).Epoch} is intact; free some space and continue with: ctxnet train --resume {dir}"
+                : $"no checkpoint had been saved yet{(created && !resume ? $", and {dir} was removed" : "")}");
             throw;
         }
     }
@@ -174,6 +196,11 @@ internal static class TrainCommand
         if (requested is not null)
         {
             if (File.Exists(requested)) throw new CliException($"--out {requested} is a file, not a folder.");
+            if (StrandedRun.Is(requested))
+            {
+                Console.WriteLine($"{requested} holds a run that stopped before its first checkpoint was saved: replacing it.");
+                StrandedRun.Clear(requested, keepConfig: false);
+            }
             if (Directory.Exists(requested) && Directory.EnumerateFileSystemEntries(requested).Any())
                 throw new CliException($"--out {requested} already holds files: give a new or empty folder (or continue that run with --resume {requested}).");
             return requested;

@@ -13,9 +13,10 @@ namespace ContextNets.Training;
 /// then metrics.csv and chart.png, the `best` checkpoint when the test accuracy
 /// improved and the `last` checkpoint (model, optimizer, schedule position,
 /// epoch). The loaders derive every random draw from (seed, epoch), so a run
-/// resumed from `last` continues bit-identically. A non-finite loss stops the
-/// run with <see cref="TrainingDivergedException"/> before anything is saved,
-/// so the last checkpoint on disk stays the last good one.
+/// resumed from `last` continues bit-identically. A non-finite loss, or one that
+/// explodes past <see cref="LossGuard.ExplosionFactor"/> times the first step's,
+/// stops the run with <see cref="TrainingDivergedException"/> before anything is
+/// saved, so the last checkpoint on disk stays the last good one.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -28,6 +29,7 @@ public sealed class Trainer : IDisposable
     private readonly LrSchedule _schedule;
     private readonly JsonObject _config;
     private readonly List<EpochMetrics> _history = [];
+    private double? _firstLoss;
 
     /// <summary>
     /// A trainer for <paramref name="model"/> on the <paramref name="train"/> batches, evaluated on <paramref name="test"/>,
@@ -138,7 +140,8 @@ public sealed class Trainer : IDisposable
                     var logits = _model.Forward(batch.Images);
                     var loss = batch.Targets is { } soft ? F.CrossEntropy(logits, soft) : F.CrossEntropy(logits, batch.Labels, Options.LabelSmoothing);
                     double value = loss.Item();
-                    LossGuard.Check(value, State.Step);
+                    LossGuard.Check(value, State.Step, _firstLoss);
+                    _firstLoss ??= value;
                     loss.Backward();
                     if (Options.ClipNorm is { } clip) GradClip.ClipGlobalNorm(_optimizer, clip);
                     _optimizer.Step();
@@ -156,7 +159,7 @@ public sealed class Trainer : IDisposable
         Evaluating?.Invoke(epoch);
         var eval = Evaluate(_model, _test, cancel);
         // Weights ruined by the epoch's last update show here first: nothing of them may reach a checkpoint.
-        LossGuard.Check(eval.Loss, State.Step);
+        LossGuard.Check(eval.Loss, State.Step, _firstLoss);
         _model.Train();
 
         var row = new EpochMetrics(epoch + 1, lossSum / seen, (double)correct / seen, eval.Loss, eval.Accuracy, lr, clock.Elapsed.TotalSeconds, seen / trainSeconds);

@@ -119,6 +119,16 @@ public sealed class ImportCommandTests(PthZooCases cases) : IClassFixture<PthZoo
     }
 
     [Fact]
+    public void AFullDiskIsOneLineAndLeavesNothingBehind()
+    {
+        var (pth, _) = cases.Get("gc_resnet20", 28);
+        string mount = Directory.CreateDirectory(Path.Combine(_dir, "disk")).FullName, output = Path.Combine(mount, "gc.safetensors");
+        var (code, _, stderr) = FullDisk.Run(mount, 64, $"import {pth} --model gc_resnet20 --out {output}", after: $"test -z \"$(ls -A '{mount}')\" || echo LEFTOVER >&2");
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Equal($"{output}: the disk is full; nothing was written.", stderr.Trim());
+    }
+
+    [Fact]
     public void OutNamingAFolderAndImpossibleSizesAreOneLineRefusals()
     {
         var (pth, _) = cases.Get("gc_resnet20", 28);
