@@ -20,10 +20,15 @@ internal static class ModelCatalog
     /// The model, with the zoo's default classes and channels where null. Sizes no tensor can hold (--classes
     /// 2000000000) are refused with the model's own message.
     /// </summary>
-    public static Module Create(string name, int? numClasses, int? inChannels, int seed = Zoo.DefaultSeed)
+    public static Module Create(string name, int? numClasses, int? inChannels, int seed = Zoo.DefaultSeed, float dropBlock = 0)
     {
         Require(name);
-        try { return Zoo.Create(name, numClasses, inChannels, seed); }
+        try
+        {
+            var model = Zoo.Create(name, numClasses, inChannels, seed);
+            model.DropBlockRate = dropBlock;
+            return model;
+        }
         catch (ArgumentException e) { throw new CliException($"{name} with {numClasses?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "its default"} classes and {inChannels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "its default"} input channels cannot be built: {e.Message}"); }
     }
 

@@ -40,6 +40,8 @@ internal static class TrainCommand
     private static readonly Option<string> AugOpt = new("--aug") { Description = $"Training augmentation: {string.Join(", ", RunData.AugNames)}.", DefaultValueFactory = _ => DefaultAug };
     private static readonly Option<double> MixupOpt = new("--mixup") { Description = "Mixup alpha (0: off)." };
     private static readonly Option<double> CutmixOpt = new("--cutmix") { Description = "CutMix alpha (0: off)." };
+    private static readonly Option<double?> EmaOpt = new("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); evaluation and the best checkpoint use it." };
+    private static readonly Option<float> DropBlockOpt = new("--drop-block") { Description = "DropBlock rate on the last two stages' outputs in training (e.g. 0.1; 0: off)." };
     private static readonly Option<float> SmoothingOpt = new("--label-smoothing") { Description = "Label smoothing epsilon." };
     private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = "Side of the training images for image folders (default: the model's input size, 28 for the ResNet-20 family, 224 for the ImageNet models)." };
     private static readonly Option<long> SeedOpt = new("--seed") { Description = "Seed of the initialization, the data order and the augmentation.", DefaultValueFactory = _ => 1 };
@@ -47,7 +49,7 @@ internal static class TrainCommand
     private static readonly Option<double?> StopAtOpt = new("--stop-at") { Description = "Stop after the first epoch whose test accuracy reaches this percentage (e.g. 93), for time-to-accuracy runs; the schedule stays that of --epochs." };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "Continue the run in this folder from its last checkpoint, with its own settings." };
 
-    private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt];
+    private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, EmaOpt, DropBlockOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt];
 
     public static Command Create()
     {
@@ -76,7 +78,10 @@ internal static class TrainCommand
             WarmupEpochs = p.GetValue(WarmupOpt),
             Optimizer = p.GetValue(OptimizerOpt)!,
             LabelSmoothing = p.GetValue(SmoothingOpt),
+            EmaDecay = p.GetValue(EmaOpt),
         };
+        float dropBlock = p.GetValue(DropBlockOpt);
+        if (!(dropBlock is >= 0f and < 1f)) throw new CliException($"--drop-block is a probability in [0, 1), not {dropBlock}.");
         int batchSize = p.GetValue(BatchOpt);
         double mixup = p.GetValue(MixupOpt), cutmix = p.GetValue(CutmixOpt);
         Validate(() => options.Validate());
@@ -102,6 +107,7 @@ internal static class TrainCommand
             Aug = aug,
             Mixup = mixup,
             Cutmix = cutmix,
+            DropBlock = dropBlock,
             BatchSize = batchSize,
             Seed = p.GetValue(SeedOpt),
             Trainer = options,
@@ -144,7 +150,7 @@ internal static class TrainCommand
     /// </summary>
     private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel, bool fromCheckpoint = true)
     {
-        using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels, unchecked((int)config.Seed));
+        using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels, unchecked((int)config.Seed), config.DropBlock);
         using var train = data.TrainLoader(config);
         using var test = data.TestLoader();
         bool created = !Directory.Exists(dir);
@@ -186,7 +192,7 @@ internal static class TrainCommand
         $"""
         Model: {c.Model} ({model.ParameterCount:N0} parameters), {c.InChannels}x{c.ImageSize}x{c.ImageSize} input, {c.Classes.Length} classes
         Data: {data.Description}
-        Recipe: {c.Trainer.Epochs} epochs, batch {c.BatchSize}, {c.Trainer.Optimizer} lr {c.Trainer.Lr} (warmup {c.Trainer.WarmupEpochs} epochs, cosine), weight decay {c.Trainer.WeightDecay}, aug {c.Aug}{(c.Mixup > 0 ? $", mixup {c.Mixup}" : "")}{(c.Cutmix > 0 ? $", cutmix {c.Cutmix}" : "")}{(c.Trainer.LabelSmoothing > 0 ? $", label smoothing {c.Trainer.LabelSmoothing}" : "")}, seed {c.Seed}; {Engine.Threads} threads
+        Recipe: {c.Trainer.Epochs} epochs, batch {c.BatchSize}, {c.Trainer.Optimizer} lr {c.Trainer.Lr} (warmup {c.Trainer.WarmupEpochs} epochs, cosine), weight decay {c.Trainer.WeightDecay}, aug {c.Aug}{(c.Mixup > 0 ? $", mixup {c.Mixup}" : "")}{(c.Cutmix > 0 ? $", cutmix {c.Cutmix}" : "")}{(c.Trainer.LabelSmoothing > 0 ? $", label smoothing {c.Trainer.LabelSmoothing}" : "")}{(c.Trainer.EmaDecay is { } ema ? $", EMA {ema}" : "")}{(c.DropBlock > 0 ? $", DropBlock {c.DropBlock}" : "")}, seed {c.Seed}; {Engine.Threads} threads
         Run folder: {dir}
         """);
 
