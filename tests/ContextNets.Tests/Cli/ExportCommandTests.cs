@@ -86,8 +86,7 @@ public sealed class ExportCommandTests(OnnxTools tools) : IDisposable
         string weights = _tmp.File("r20.safetensors"), path = _tmp.File("r20.onnx");
         float[] input = Enumerable.Range(0, 28 * 28).Select(i => MathF.Sin(i * 0.37f)).ToArray();
         float[] expected;
-        Initializers.Seed(11);
-        using (var model = Zoo.Create("resnet20"))
+        using (var model = Zoo.Create("resnet20", seed: 11))
         using (Tensor.Scope())
         {
             model.Save(weights);
