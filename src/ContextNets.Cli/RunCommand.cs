@@ -38,7 +38,7 @@ internal static class RunCommand
         if (name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(name))
             throw new CliException($"MODEL is a zoo model's name; running a file such as {name} arrives with the issue \"Models from outside\".");
         ModelCatalog.Require(name);
-        OutputFile.Require(outputPath, "--output");
+        OutputFile.Require(outputPath, "--output", "out.safetensors");
         if (!File.Exists(inputPath)) throw new CliException($"The input file {inputPath} does not exist.");
         if (!File.Exists(weightsPath)) throw new CliException($"The weights file {weightsPath} does not exist.");
         using var inputs = SafetensorsFile.Read(inputPath);

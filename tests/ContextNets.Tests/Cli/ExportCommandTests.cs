@@ -49,6 +49,14 @@ public sealed class ExportCommandTests(OnnxTools tools) : IDisposable
     }
 
     [Fact]
+    public void AnOnnxPathThatIsAFolderIsRefusedBeforeTheWork()
+    {
+        var (code, _, stderr) = CliProcess.Run($"export resnet20 --onnx {_tmp.Path}", Ci);
+        Assert.Equal(2, code);
+        Assert.Equal($"--onnx {_tmp.Path} is a folder; give the file to write, such as {Path.Combine(_tmp.Path, "model.onnx")}.", stderr.Trim());
+    }
+
+    [Fact]
     public void ATrainedRunExportsWithItsClassesAndNormalization()
     {
         string data = _tmp.File("images"), run = _tmp.File("run"), path = _tmp.File("run.onnx");
