@@ -10,21 +10,8 @@ public sealed class TrainCommandTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>Solid-colour 8x8 PNGs with a little noise: red is "apple", blue is "sky".</summary>
-    private string ImageFolder(int trainPerClass, int valPerClass)
-    {
-        string root = _tmp.File("images");
-        var rng = new Random(3);
-        foreach (var (split, count) in new[] { ("train", trainPerClass), ("val", valPerClass) })
-            foreach (var (name, rgb) in new[] { ("apple", new byte[] { 200, 30, 30 }), ("sky", new byte[] { 30, 60, 210 }) })
-                for (int i = 0; i < count; i++)
-                {
-                    var px = new byte[8 * 8 * 3];
-                    for (int k = 0; k < px.Length; k++) px[k] = (byte)Math.Clamp(rgb[k % 3] + rng.Next(-20, 21), 0, 255);
-                    _tmp.Write(Path.Combine("images", split, name, $"{i:D2}.png"), Png.Encode(px, 8, 8, 3));
-                }
-        return root;
-    }
+    /// <summary>Red "apple" and blue "sky" images (<see cref="ColourFolders"/>).</summary>
+    private string ImageFolder(int trainPerClass, int valPerClass) => ColourFolders.Write(_tmp, trainPerClass, valPerClass, ColourFolders.Apple, ColourFolders.Sky);
 
     [Fact]
     public void TinyRunOnAnImageFolderCompletesAndWritesTheRunFolder()
@@ -137,6 +124,24 @@ public sealed class TrainCommandTests : IDisposable
         foreach (var p in phrases) Assert.Contains(p, r.stderr);
         Assert.DoesNotContain("   at ", r.stderr);
         Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
+    [Fact]
+    public void EmaAndDropBlockFlagsAreRecordedAndCheckedAsTheRunStarts()
+    {
+        string data = ImageFolder(12, 3), run = _tmp.File("run");
+        var (code, stdout, stderr) = CliProcess.Run($"train --model resnet20 --data {data} --epochs 1 --batch-size 8 --image-size 8 --ema 0.99 --drop-block 0.1 --out {run}", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains(", EMA 0.99, DropBlock 0.1", stdout);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "config.json")))!;
+        Assert.Equal(0.99, (double)config["trainer"]!["ema_decay"]!);
+        Assert.Equal(0.1f, (float)config["drop_block"]!);
+
+        foreach (var (flag, says) in new[] { ("--ema 1", "EMA decay"), ("--drop-block 1.5", "--drop-block is a probability") })
+        {
+            var bad = CliProcess.Run($"train --model resnet20 --data {data} --epochs 1 --batch-size 8 --image-size 8 {flag} --out {_tmp.File("bad")}", Ci);
+            AssertRefused(bad, _tmp.File("bad"), says);
+        }
     }
 
     [Fact]
