@@ -39,6 +39,7 @@ internal static class OnnxOps
             "Gemm" => new GemmOp(node, a, build.Opset),
             "MatMul" => new MatMulOp(node, a),
             "Flatten" => new FlattenOp(node, a),
+            "Transpose" => new TransposeOp(node, a),
             "Reshape" => new ReshapeOp(node, a, build),
             "Concat" => new ConcatOp(node, a),
             "Split" => new SplitOp(node, a, build),
