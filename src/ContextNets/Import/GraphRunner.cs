@@ -48,7 +48,7 @@ internal sealed class GraphRunner
             }
             catch (Exception e) when (e is ArgumentException or NotSupportedException)
             {
-                throw new InvalidDataException($"ONNX node {op.Where}: {e.Message}", e);
+                throw new InvalidDataException(OnnxGraphFile.Printable($"ONNX node {op.Where}: {e.Message}"), e);
             }
             for (int o = 0; o < op.Node.Output.Count && o < outs.Length; o++)
             {

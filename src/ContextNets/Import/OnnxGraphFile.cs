@@ -34,6 +34,18 @@ internal sealed class OnnxGraphFile
     public static string Describe(NodeProto n) =>
         n.Name.Length > 0 ? $"'{n.Name}' ({n.OpType})" : $"{n.OpType} -> '{n.Output.FirstOrDefault() ?? ""}'";
 
+    /// <summary>
+    /// A message fit for one line: names in a file may hold any character, so control characters are shown as
+    /// \uXXXX escapes and an overlong message is cut.
+    /// </summary>
+    public static string Printable(string message)
+    {
+        var sb = new System.Text.StringBuilder(Math.Min(message.Length, 600));
+        foreach (char c in message.Length > 600 ? message[..600] + "..." : message)
+            sb.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c);
+        return sb.ToString();
+    }
+
     public static OnnxGraphFile Read(ReadOnlySpan<byte> bytes, string what)
     {
         ModelProto model;

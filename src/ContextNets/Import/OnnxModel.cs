@@ -22,24 +22,33 @@ public sealed class OnnxModel : NamedTensorTree
     private OnnxModel(OnnxGraphFile file)
     {
         Opset = file.Opset;
-        var statistics = file.Nodes.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3)).ToHashSet();
-        var constants = new Dictionary<string, long[]>();
-        foreach (var t in file.Initializers)
-        {
-            if (t.Ints is { } ints) constants[t.Name] = ints;
-            else AddTensor(t, statistics.Contains(t.Name) ? "buffer" : "parameter");
-        }
-        var build = new OnnxBuild(file.Opset, constants);
-        foreach (var node in file.Nodes)
-        {
-            if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx") AddConstant(node, constants);
-            else _ops.Add(OnnxOps.Create(node, build));
-        }
-        foreach (var op in _ops) _map.Add(new OnnxMapEntry("node", OnnxGraphFile.Describe(op.Node), op.Mapping, ""));
         _inputs = [.. file.Inputs.Select(i => i.Name)];
         _inputDims = [.. file.Inputs.Select(DeclaredDims)];
         _outputs = [.. file.Graph.Output.Select(o => o.Name)];
-        _runner = RunnerOf(_ops);
+        // A file refused half-way has already given some tensors to the module: they are freed with it.
+        try
+        {
+            var statistics = file.Nodes.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3)).ToHashSet();
+            var constants = new Dictionary<string, long[]>();
+            foreach (var t in file.Initializers)
+            {
+                if (t.Ints is { } ints) constants[t.Name] = ints;
+                else AddTensor(t, statistics.Contains(t.Name) ? "buffer" : "parameter");
+            }
+            var build = new OnnxBuild(file.Opset, constants);
+            foreach (var node in file.Nodes)
+            {
+                if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx") AddConstant(node, constants);
+                else _ops.Add(OnnxOps.Create(node, build));
+            }
+            foreach (var op in _ops) _map.Add(new OnnxMapEntry("node", OnnxGraphFile.Describe(op.Node), op.Mapping, ""));
+            _runner = RunnerOf(_ops);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public int Opset { get; }
@@ -53,7 +62,21 @@ public sealed class OnnxModel : NamedTensorTree
     /// <summary>Reads and builds an ONNX file; a malformed file or an unsupported op is refused with one message.</summary>
     public static OnnxModel Load(string path) => Load(File.ReadAllBytes(path), path);
 
-    public static OnnxModel Load(byte[] bytes, string what = "the ONNX model") => new(OnnxGraphFile.Read(bytes, what));
+    public static OnnxModel Load(byte[] bytes, string what = "the ONNX model")
+    {
+        try
+        {
+            return new OnnxModel(OnnxGraphFile.Read(bytes, what));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException(OnnxGraphFile.Printable(e.Message), e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new NotSupportedException(OnnxGraphFile.Printable(e.Message), e);
+        }
+    }
 
     public override Tensor Forward(Tensor x) => Run([x])[0];
 

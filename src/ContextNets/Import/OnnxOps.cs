@@ -12,7 +12,7 @@ internal static class OnnxOps
     [
         "Conv", "BatchNormalization", "Relu", "Sigmoid", "Softmax", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool",
         "GlobalAveragePool", "Gemm", "MatMul", "Flatten", "Reshape", "Concat", "Split", "Slice", "ReduceMean", "ReduceSum",
-        "LayerNormalization", "Transpose", "Identity",
+        "LayerNormalization", "Transpose", "Identity", "Constant",
     ];
 
     public static ImportedOp Create(NodeProto node, OnnxBuild build)

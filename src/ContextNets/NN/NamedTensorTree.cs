@@ -8,6 +8,8 @@ namespace ContextNets.NN;
 /// </summary>
 public abstract class NamedTensorTree : Module
 {
+    private readonly Dictionary<string, NamedTensorTree?> _names = [];
+
     /// <summary>Registers <paramref name="tensor"/> (owned from now on) as a parameter or a buffer; returns its state dict key.</summary>
     protected string Add(string dottedName, Tensor tensor, bool buffer)
     {
@@ -25,13 +27,12 @@ public abstract class NamedTensorTree : Module
         NamedTensorTree node = this;
         for (int i = 0; i < segments.Length - 1; i++)
         {
-            var child = node.NamedChildren().FirstOrDefault(c => c.name == segments[i]).module;
-            if (child is null)
+            if (!node._names.TryGetValue(segments[i], out var next))
             {
-                if (node.Taken(segments[i])) return false;
-                child = node.Register(segments[i], new Branch());
+                next = node.Register(segments[i], new Branch());
+                node._names[segments[i]] = next;
             }
-            if (child is not NamedTensorTree next) return false;
+            if (next is null) return false;
             node = next;
         }
         if (node.Taken(segments[^1])) return false;
@@ -39,14 +40,12 @@ public abstract class NamedTensorTree : Module
         return true;
     }
 
-    private bool Taken(string name) =>
-        NamedChildren().Any(c => c.name == name) || OwnTensorNames().Contains(name);
-
-    private IEnumerable<string> OwnTensorNames() =>
-        NamedParameters().Concat(NamedBuffers()).Select(p => p.name).Where(n => !n.Contains('.'));
+    // A name maps to its branch, or to null when a tensor holds it.
+    private bool Taken(string name) => _names.ContainsKey(name);
 
     private static void Register(NamedTensorTree node, string name, Tensor tensor, bool buffer)
     {
+        node._names[name] = null;
         if (buffer) node.RegisterBuffer(name, tensor);
         else node.RegisterParameter(name, tensor);
     }
