@@ -31,10 +31,9 @@ internal static class BenchCommand
             if (n < 1) throw new CliException($"--batch-size must be at least 1, not {n}.");
             if (!(budget > 0)) throw new CliException($"--seconds must be positive, not {budget}.");
             Engine.EnsureNative();
-            Initializers.Seed(1);
             var entry = Models.Zoo.Entry(name);
             int size = entry.InputSize, channels = entry.DefaultInChannels;
-            using var net = ModelCatalog.Create(name, 10, channels);
+            using var net = ModelCatalog.Create(name, 10, channels, seed: 1);
             using var optimizer = Sgd.For(net, 0.01, momentum: 0.9, weightDecay: 5e-4, nesterov: true);
             using var images = Tensor.Randn(new Shape(n, channels, size, size), seed: 1);
             var labels = Enumerable.Range(0, n).Select(i => i % 10).ToArray();

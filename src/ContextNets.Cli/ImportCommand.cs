@@ -21,6 +21,7 @@ internal static class ImportCommand
         var output = new Option<string?>("--out") { Description = "The safetensors file to write (default: FILE with the extension .safetensors)." };
         var map = new Option<bool>("--map") { Description = "Print every key of the file with the model key it went to, the unused and the missing ones." };
         var strict = new Option<bool>("--strict") { Description = "Fail unless every model tensor is in the file and every file tensor is used." };
+        var partial = new Option<bool>("--partial") { Description = "Accept a file that lacks some of the model's tensors: they keep their initial values, and are listed." };
         var convention = new Option<string>("--convention")
         {
             Description = $"The file's key names: {string.Join(", ", KeyConventions.Names)}.",
@@ -28,7 +29,7 @@ internal static class ImportCommand
         };
         var command = new Command("import", "Convert a PyTorch state dict (.pth or safetensors; timm, torchvision, mmcv or ResNeSt names) into a zoo model's safetensors weights.")
         {
-            file, model, classes, inChannels, output, map, strict, convention,
+            file, model, classes, inChannels, output, map, strict, partial, convention,
         };
         command.SetAction(p =>
         {
@@ -38,18 +39,21 @@ internal static class ImportCommand
             try { keys = KeyConventions.Parse(p.GetValue(convention)!); }
             catch (ArgumentException e) { throw new CliException($"--convention: {e.Message}"); }
             string outPath = p.GetValue(output) ?? DefaultOutput(path);
+            OutputFile.Require(outPath, "--out");
             var (net, report) = WeightsFile.Load(path, name, p.GetValue(classes), p.GetValue(inChannels), p.GetValue(strict), keys);
             using (net)
             {
                 if (p.GetValue(map)) PrintMap(report);
+                RequireMatches(path, name, net, report, p.GetValue(partial));
                 PrintSummary(path, name, net, report);
-                SafetensorsFile.Write(outPath, net.StateDict(), new Dictionary<string, string>
+                string intact = File.Exists(outPath) ? $"the previous {outPath} is intact" : "nothing was written";
+                DiskFullMessage.Guard(outPath, intact, () => SafetensorsFile.Write(outPath, net.StateDict(), new Dictionary<string, string>
                 {
                     ["format"] = "pt",
                     ["model"] = name,
                     ["imported_from"] = Path.GetFileName(path),
                     ["key_convention"] = report.Convention,
-                });
+                }));
                 Console.WriteLine($"wrote {outPath}");
             }
             return 0;
@@ -65,6 +69,19 @@ internal static class ImportCommand
         return output;
     }
 
+    /// <summary>
+    /// A file that gave the model none of its tensors is always refused; one that lacks some is refused unless
+    /// <paramref name="partial"/> accepts that they keep their initial values. Nothing is written either way.
+    /// </summary>
+    private static void RequireMatches(string path, string name, Module net, LoadReport report, bool partial)
+    {
+        int total = net.StateDict().Count;
+        if (report.Mapping.All(m => m.Target is null))
+            throw new CliException($"{path}: none of its {report.Mapping.Count} tensors is one of {name}'s {total} ({report.Convention} keys); nothing was written (--map shows the keys).");
+        if (report.Missing.Count > 0 && !partial)
+            throw new CliException($"{path}: {report.Missing.Count} of {name}'s {total} tensors are not in the file: {Sample(report.Missing)}. Give --partial to keep their initial values; nothing was written.");
+    }
+
     internal static void PrintSummary(string path, string name, Module net, LoadReport report)
     {
         int total = net.StateDict().Count;
@@ -75,7 +92,7 @@ internal static class ImportCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name}: {loaded} of {total} tensors loaded ({reshaped} reshaped), {report.Missing.Count} missing; {report.Unexpected.Count} file tensors unused, {counters} BatchNorm counters ignored"));
         if (report.Missing.Count > 0)
-            Console.WriteLine($"missing (left at their initial values): {Sample(report.Missing)}");
+            Console.WriteLine($"missing (left at their initial values, --partial): {string.Join(", ", report.Missing)}");
         if (report.Unexpected.Count > 0)
             Console.WriteLine($"unused: {Sample(report.Unexpected)}");
     }

@@ -16,10 +16,20 @@ internal static class ModelCatalog
         if (!Zoo.Contains(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes).");
     }
 
-    public static Module Create(string name, int numClasses, int inChannels)
+    /// <summary>
+    /// The model, with the zoo's default classes and channels where null. Sizes no tensor can hold (--classes
+    /// 2000000000) are refused with the model's own message.
+    /// </summary>
+    public static Module Create(string name, int? numClasses, int? inChannels, int seed = Zoo.DefaultSeed, float dropBlock = 0)
     {
         Require(name);
-        return Zoo.Create(name, numClasses, inChannels);
+        try
+        {
+            var model = Zoo.Create(name, numClasses, inChannels, seed);
+            model.DropBlockRate = dropBlock;
+            return model;
+        }
+        catch (ArgumentException e) { throw new CliException($"{name} with {numClasses?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "its default"} classes and {inChannels?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "its default"} input channels cannot be built: {e.Message}"); }
     }
 
     /// <summary>The side of the square images a model is made for: what image folders are trained at unless --image-size says otherwise.</summary>

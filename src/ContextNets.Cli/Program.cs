@@ -13,6 +13,7 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -30,6 +30,9 @@ internal sealed record RunConfig
     public string Aug { get; init; } = TrainCommand.DefaultAug;
     public double Mixup { get; init; }
     public double Cutmix { get; init; }
+
+    /// <summary>The DropBlock rate of the model in training (0: off).</summary>
+    public float DropBlock { get; init; }
     public int BatchSize { get; init; } = 128;
     public long Seed { get; init; }
     public TrainerOptions Trainer { get; init; } = new();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ContextNets.Data;
+using ContextNets.IO;
 using ContextNets.NN;
 using ContextNets.Training;
 
@@ -39,6 +40,8 @@ internal static class TrainCommand
     private static readonly Option<string> AugOpt = new("--aug") { Description = $"Training augmentation: {string.Join(", ", RunData.AugNames)}.", DefaultValueFactory = _ => DefaultAug };
     private static readonly Option<double> MixupOpt = new("--mixup") { Description = "Mixup alpha (0: off)." };
     private static readonly Option<double> CutmixOpt = new("--cutmix") { Description = "CutMix alpha (0: off)." };
+    private static readonly Option<double?> EmaOpt = new("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); evaluation and the best checkpoint use it." };
+    private static readonly Option<float> DropBlockOpt = new("--drop-block") { Description = "DropBlock rate on the last two stages' outputs in training (e.g. 0.1; 0: off)." };
     private static readonly Option<float> SmoothingOpt = new("--label-smoothing") { Description = "Label smoothing epsilon." };
     private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = "Side of the training images for image folders (default: the model's input size, 28 for the ResNet-20 family, 224 for the ImageNet models)." };
     private static readonly Option<long> SeedOpt = new("--seed") { Description = "Seed of the initialization, the data order and the augmentation.", DefaultValueFactory = _ => 1 };
@@ -46,7 +49,7 @@ internal static class TrainCommand
     private static readonly Option<double?> StopAtOpt = new("--stop-at") { Description = "Stop after the first epoch whose test accuracy reaches this percentage (e.g. 93), for time-to-accuracy runs; the schedule stays that of --epochs." };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "Continue the run in this folder from its last checkpoint, with its own settings." };
 
-    private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt];
+    private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, EmaOpt, DropBlockOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt];
 
     public static Command Create()
     {
@@ -75,7 +78,10 @@ internal static class TrainCommand
             WarmupEpochs = p.GetValue(WarmupOpt),
             Optimizer = p.GetValue(OptimizerOpt)!,
             LabelSmoothing = p.GetValue(SmoothingOpt),
+            EmaDecay = p.GetValue(EmaOpt),
         };
+        float dropBlock = p.GetValue(DropBlockOpt);
+        if (!(dropBlock is >= 0f and < 1f)) throw new CliException($"--drop-block is a probability in [0, 1), not {dropBlock}.");
         int batchSize = p.GetValue(BatchOpt);
         double mixup = p.GetValue(MixupOpt), cutmix = p.GetValue(CutmixOpt);
         Validate(() => options.Validate());
@@ -101,10 +107,12 @@ internal static class TrainCommand
             Aug = aug,
             Mixup = mixup,
             Cutmix = cutmix,
+            DropBlock = dropBlock,
             BatchSize = batchSize,
             Seed = p.GetValue(SeedOpt),
             Trainer = options,
         };
+        WarnIfOneClass(runData);
         string dir = RunFolder(p.GetValue(OutOpt), model);
         return Train(config, runData, dir, resume: false, p.GetValue(StopAtOpt), cancel);
     }
@@ -116,24 +124,40 @@ internal static class TrainCommand
             throw new CliException($"--resume continues {run} with the settings in its config.json; leave out {string.Join(", ", given)}.");
         var config = RunConfig.Load(run);
         ModelCatalog.Require(config.Model);
+        bool restart = StrandedRun.Is(run);
         Engine.EnsureNative();
         var runData = RunData.Open(config.Data, config.ImageSize, config.Model);
         if (!runData.Train.Classes.SequenceEqual(config.Classes))
             throw new CliException($"The classes of {config.Data} are not the run's any more: [{string.Join(", ", runData.Train.Classes)}] instead of [{string.Join(", ", config.Classes)}].");
-        return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), cancel);
+        if (restart)
+        {
+            Console.WriteLine($"{run} stopped before its first checkpoint was saved: training it again from the start, with its own settings.");
+            StrandedRun.Clear(run, keepConfig: true);
+        }
+        return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), cancel, fromCheckpoint: !restart);
     }
 
-    private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel)
+    /// <summary>One class makes every prediction right: the accuracy would say 100% and mean nothing.</summary>
+    private static void WarnIfOneClass(RunData data)
     {
-        Initializers.Seed(unchecked((int)config.Seed));
-        using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels);
+        if (data.Train.Classes.Count == 1)
+            Console.Error.WriteLine($"warning: the training data has one class ('{data.Train.Classes[0]}'), so every prediction is right and the accuracy means nothing; a classifier needs two classes or more.");
+    }
+
+    /// <summary>
+    /// Trains into <paramref name="dir"/>: a new run, or (<paramref name="resume"/>) a run folder of the user's, which is
+    /// never removed, continued from its `last` checkpoint unless <paramref name="fromCheckpoint"/> is false.
+    /// </summary>
+    private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, CancellationToken cancel, bool fromCheckpoint = true)
+    {
+        using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels, unchecked((int)config.Seed), config.DropBlock);
         using var train = data.TrainLoader(config);
         using var test = data.TestLoader();
         bool created = !Directory.Exists(dir);
         using var trainer = new Trainer(model, train, test, config.Trainer, dir, config.ToJson());
         try
         {
-            if (resume)
+            if (resume && fromCheckpoint)
             {
                 trainer.Resume();
                 Console.WriteLine($"Resuming {dir} after epoch {trainer.State.Epoch} of {config.Trainer.Epochs}.");
@@ -148,7 +172,7 @@ internal static class TrainCommand
             Console.WriteLine($"Run folder: {dir}");
             return 0;
         }
-        catch (Exception e) when (e is OperationCanceledException or TrainingDivergedException || !resume)
+        catch (Exception e) when (e is OperationCanceledException or TrainingDivergedException || DiskFull.Is(e) || !resume)
         {
             bool kept = Checkpoint.Exists(dir, Trainer.Last);
             if (!kept && !resume) RemovePartialRun(dir, created);
@@ -157,6 +181,9 @@ internal static class TrainCommand
                 : $"Nothing was kept: the run stopped before its first checkpoint{(created ? $", and {dir} was removed" : "")}.";
             if (e is OperationCanceledException) throw new CliException($"Interrupted. {where}", ExitCodes.Interrupted);
             if (e is TrainingDivergedException) throw new CliException($"{e.Message}\n{where}", ExitCodes.Diverged);
+            if (DiskFull.Is(e)) throw DiskFullMessage.For(dir, kept
+                ? $"its checkpoint of epoch {Checkpoint.ReadState(dir, Trainer.Last).Epoch} is intact; free some space and continue with: ctxnet train --resume {dir}"
+                : $"no checkpoint had been saved yet{(created && !resume ? $", and {dir} was removed" : "")}");
             throw;
         }
     }
@@ -165,7 +192,7 @@ internal static class TrainCommand
         $"""
         Model: {c.Model} ({model.ParameterCount:N0} parameters), {c.InChannels}x{c.ImageSize}x{c.ImageSize} input, {c.Classes.Length} classes
         Data: {data.Description}
-        Recipe: {c.Trainer.Epochs} epochs, batch {c.BatchSize}, {c.Trainer.Optimizer} lr {c.Trainer.Lr} (warmup {c.Trainer.WarmupEpochs} epochs, cosine), weight decay {c.Trainer.WeightDecay}, aug {c.Aug}{(c.Mixup > 0 ? $", mixup {c.Mixup}" : "")}{(c.Cutmix > 0 ? $", cutmix {c.Cutmix}" : "")}{(c.Trainer.LabelSmoothing > 0 ? $", label smoothing {c.Trainer.LabelSmoothing}" : "")}, seed {c.Seed}; {Engine.Threads} threads
+        Recipe: {c.Trainer.Epochs} epochs, batch {c.BatchSize}, {c.Trainer.Optimizer} lr {c.Trainer.Lr} (warmup {c.Trainer.WarmupEpochs} epochs, cosine), weight decay {c.Trainer.WeightDecay}, aug {c.Aug}{(c.Mixup > 0 ? $", mixup {c.Mixup}" : "")}{(c.Cutmix > 0 ? $", cutmix {c.Cutmix}" : "")}{(c.Trainer.LabelSmoothing > 0 ? $", label smoothing {c.Trainer.LabelSmoothing}" : "")}{(c.Trainer.EmaDecay is { } ema ? $", EMA {ema}" : "")}{(c.DropBlock > 0 ? $", DropBlock {c.DropBlock}" : "")}, seed {c.Seed}; {Engine.Threads} threads
         Run folder: {dir}
         """);
 
@@ -175,6 +202,11 @@ internal static class TrainCommand
         if (requested is not null)
         {
             if (File.Exists(requested)) throw new CliException($"--out {requested} is a file, not a folder.");
+            if (StrandedRun.Is(requested))
+            {
+                Console.WriteLine($"{requested} holds a run that stopped before its first checkpoint was saved: replacing it.");
+                StrandedRun.Clear(requested, keepConfig: false);
+            }
             if (Directory.Exists(requested) && Directory.EnumerateFileSystemEntries(requested).Any())
                 throw new CliException($"--out {requested} already holds files: give a new or empty folder (or continue that run with --resume {requested}).");
             return requested;

@@ -23,7 +23,7 @@ internal static class WeightsFile
         if (classes is < 1) throw new CliException($"--classes must be at least 1, not {classes}.");
         if (inChannels is < 1) throw new CliException($"--in-channels must be at least 1, not {inChannels}.");
         Engine.EnsureNative();
-        var model = Models.Zoo.Create(modelName, classes, inChannels);
+        var model = ModelCatalog.Create(modelName, classes, inChannels);
         try
         {
             var report = model.Load(path, strict, convention);

@@ -21,13 +21,20 @@ public static class Engine
     public static string OneDnnVersion => DnnlRuntime.Version;
     public static string OneDnnIsa => DnnlRuntime.Isa;
 
+    /// <summary>
+    /// The threads oneDNN and the managed kernels run on: CTXNET_THREADS, else OMP_NUM_THREADS, else one per core,
+    /// until set. Setting it works at any time, also after the first kernel: each thread takes the new count up at
+    /// its next oneDNN call (kernels already running finish on the old one). Primitives are made again for a new
+    /// count, once.
+    /// </summary>
     public static int Threads
     {
         get
         {
             _ = DnnlRuntime.Engine;
-            return DnnlRuntime.Threads;
+            return ThreadSettings.Count;
         }
+        set => ThreadSettings.Set(value);
     }
 
     /// <summary>Loads oneDNN now, so that a missing library fails early with its package name.</summary>

@@ -16,7 +16,8 @@ public static class ModuleWeights
     /// Tensors stored as F16, BF16, F64 or I64 are converted to float32, and PyTorch's `num_batches_tracked` counters
     /// are ignored. Strict loading throws on any missing or unexpected key; otherwise the report lists them, with the
     /// convention and every key's mapping. A tensor whose shape differs from the model's is always an error naming the
-    /// key and both shapes, and then nothing has been copied.
+    /// key and both shapes, and then nothing has been copied; so is a NaN or infinite value, or a negative BatchNorm
+    /// running_var (<see cref="WeightValues"/>).
     /// </summary>
     public static LoadReport Load(this Module model, string path, bool strict = true, KeyConvention convention = KeyConvention.Auto)
     {
@@ -40,6 +41,7 @@ public static class ModuleWeights
                 }
                 else tensors[target] = t;
             }
+            WeightValues.Check(tensors);
             model.LoadStateDict(tensors, strict: false);
             return report;
         }

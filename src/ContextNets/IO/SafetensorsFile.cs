@@ -1,27 +1,39 @@
 using System.Buffers.Binary;
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
 namespace ContextNets.IO;
 
 /// <summary>
-/// The safetensors format: an 8-byte little-endian header length, a JSON
-/// header naming each tensor's dtype, shape and byte range, then the raw
-/// little-endian data. Every declared size and offset is checked against the
-/// file before anything is allocated, so a truncated or hostile file gets a
-/// clear error instead of a huge allocation or a read past the end.
+/// The safetensors format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape
+/// and byte range, then the raw little-endian data. The header is checked whole before anything is allocated
+/// (<see cref="SafetensorsHeader"/>), so a truncated or hostile file gets a clear error instead of a huge allocation
+/// or a read past the end. A file is memory-mapped, not read into one array, so files past 2 GiB load and only the
+/// tensors asked for are touched; the mapping is released by Dispose.
 /// </summary>
-public sealed class SafetensorsFile : IStateDictSource
+public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
 {
     private const long MaxHeaderBytes = 100L << 20;
-    private readonly Dictionary<string, Entry> _entries;
-    private readonly byte[] _data;
+    private readonly Dictionary<string, SafetensorsEntry> _entries;
+    private readonly byte[]? _array;
+    private readonly MemoryMappedFile? _map;
+    private readonly MemoryMappedViewAccessor? _view;
+    private readonly byte* _mapped;
+    private readonly long _dataStart;
+    private bool _disposed;
 
-    private SafetensorsFile(Dictionary<string, Entry> entries, byte[] data, IReadOnlyDictionary<string, string> metadata)
+    private SafetensorsFile(Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata, long dataStart,
+        byte[]? array, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* mapped)
     {
         _entries = entries;
-        _data = data;
         Metadata = metadata;
+        _dataStart = dataStart;
+        _array = array;
+        _map = map;
+        _view = view;
+        _mapped = mapped;
     }
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -30,98 +42,108 @@ public sealed class SafetensorsFile : IStateDictSource
     public Shape ShapeOf(string key) => Get(key).Shape;
     public string DTypeOf(string key) => Get(key).DType;
 
+    /// <summary>Maps the file and checks its header; the caller disposes the result.</summary>
     public static SafetensorsFile Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No safetensors file at {path}.", path);
-        return Parse(File.ReadAllBytes(path), path);
+        long length = new FileInfo(path).Length;
+        if (length < 8) throw TooShort(path, length);
+        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            byte* p = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+            p += view.PointerOffset;
+            try
+            {
+                var (entries, metadata, dataStart) = ParseHeader(new ReadOnlySpan<byte>(p, (int)Math.Min(length, 8 + MaxHeaderBytes)), length, path);
+                return new SafetensorsFile(entries, metadata, dataStart, null, map, view, p);
+            }
+            catch
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+                throw;
+            }
+        }
+        catch
+        {
+            view?.Dispose();
+            map.Dispose();
+            throw;
+        }
     }
 
+    /// <summary>Reads safetensors bytes held in memory (a file's whole contents).</summary>
     public static SafetensorsFile Parse(byte[] bytes, string name = "safetensors data")
     {
-        if (bytes.Length < 8) throw new InvalidDataException($"{name}: {bytes.Length} bytes is too short for a safetensors header.");
-        ulong declared = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (declared > MaxHeaderBytes || (long)declared > bytes.Length - 8)
-            throw new InvalidDataException($"{name}: the header declares {declared} bytes, but the file has {bytes.Length - 8} after the length (truncated or not safetensors).");
-        long headerLength = (long)declared;
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength)); }
-        catch (JsonException e) { throw new InvalidDataException($"{name}: the header is not valid JSON ({e.Message}).", e); }
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{name}: the header is not a JSON object.");
-            long dataStart = 8 + headerLength, dataLength = bytes.Length - dataStart;
-            var entries = new Dictionary<string, Entry>();
-            var metadata = new Dictionary<string, string>();
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (prop.Name == "__metadata__")
-                {
-                    if (prop.Value.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{name}: __metadata__ is not an object.");
-                    foreach (var m in prop.Value.EnumerateObject())
-                        metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
-                    continue;
-                }
-                entries[prop.Name] = Entry.Parse(prop.Name, prop.Value, dataLength, name);
-            }
-            var data = bytes.AsSpan((int)dataStart).ToArray();
-            return new SafetensorsFile(entries, data, metadata);
-        }
+        ArgumentNullException.ThrowIfNull(bytes);
+        if (bytes.Length < 8) throw TooShort(name, bytes.Length);
+        var (entries, metadata, dataStart) = ParseHeader(bytes, bytes.Length, name);
+        return new SafetensorsFile(entries, metadata, dataStart, bytes, null, null, null);
+    }
+
+    private static InvalidDataException TooShort(string name, long length) =>
+        new($"{name}: {length} bytes is too short for a safetensors header.");
+
+    /// <summary><paramref name="head"/> starts at byte 0 and holds at least the header; <paramref name="length"/> is the whole file's.</summary>
+    private static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>, long) ParseHeader(ReadOnlySpan<byte> head, long length, string name)
+    {
+        ulong declared = BinaryPrimitives.ReadUInt64LittleEndian(head);
+        if (declared > MaxHeaderBytes || (long)declared > length - 8)
+            throw new InvalidDataException($"{name}: the header declares {declared} bytes, but the file has {length - 8} after the length (truncated or not safetensors).");
+        long dataStart = 8 + (long)declared;
+        var (entries, metadata) = SafetensorsHeader.Parse(head.Slice(8, (int)declared), length - dataStart, name);
+        return (entries, metadata, dataStart);
     }
 
     /// <summary>A tensor converted to float32 (F32, F16, BF16, F64, I64 and I32 are read).</summary>
     public Tensor Load(string key)
     {
         var e = Get(key);
-        var values = DTypes.ToFloat(e.DType, _data.AsSpan((int)e.Begin, (int)(e.End - e.Begin)), key);
-        return Tensor.FromArray(values, e.Shape);
+        long bytes = e.End - e.Begin;
+        if (bytes > int.MaxValue) throw new InvalidDataException($"Tensor '{key}' holds {bytes} bytes; ContextNets loads tensors of up to 2 GiB each.");
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var span = _array is not null
+            ? _array.AsSpan((int)(_dataStart + e.Begin), (int)bytes)
+            : new ReadOnlySpan<byte>(_mapped + _dataStart + e.Begin, (int)bytes);
+        return Tensor.FromArray(DTypes.ToFloat(e.DType, span, key), e.Shape);
     }
 
-    private Entry Get(string key) =>
+    private SafetensorsEntry Get(string key) =>
         _entries.TryGetValue(key, out var e) ? e : throw new KeyNotFoundException($"The safetensors file has no tensor '{key}'.");
 
-    private sealed record Entry(string DType, Shape Shape, long Begin, long End)
+    public void Dispose()
     {
-        public static Entry Parse(string key, JsonElement v, long dataLength, string file)
-        {
-            try
-            {
-                string dtype = v.GetProperty("dtype").GetString() ?? "";
-                int size = DTypes.Size(dtype, key);
-                var dims = v.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-                var offsets = v.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
-                    throw new InvalidDataException($"{file}: tensor '{key}' has offsets [{string.Join(", ", offsets)}] outside the {dataLength} data bytes.");
-                long count = 1;
-                foreach (long d in dims)
-                {
-                    if (d < 0 || d > int.MaxValue) throw new InvalidDataException($"{file}: tensor '{key}' has a bad dimension {d}.");
-                    count = checked(count * d);
-                }
-                if (checked(count * size) != offsets[1] - offsets[0])
-                    throw new InvalidDataException($"{file}: tensor '{key}' of shape [{string.Join(", ", dims)}] and {dtype} needs {count * size} bytes, its offsets give {offsets[1] - offsets[0]}.");
-                return new Entry(dtype, new Shape(dims.Select(d => (int)d).ToArray()), offsets[0], offsets[1]);
-            }
-            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
-            {
-                throw new InvalidDataException($"{file}: tensor '{key}' has a malformed header entry ({e.Message}).", e);
-            }
-        }
+        if (_disposed) return;
+        _disposed = true;
+        if (_view is null) return;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map!.Dispose();
     }
 
-    /// <summary>Writes float32 tensors (row-major, keys sorted) with optional metadata, atomically: a temporary file, fsync, then rename.</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
-        AtomicFile.Write(path, stream => WriteTo(stream, tensors, metadata));
+    /// <summary>
+    /// Writes float32 tensors (row-major, keys sorted) with optional metadata, atomically: a temporary file, fsync, then
+    /// rename. The tensors named in <paramref name="int64Keys"/> are stored as I64 (their values rounded to integers).
+    /// </summary>
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        IReadOnlySet<string>? int64Keys = null) =>
+        AtomicFile.Write(path, stream => WriteTo(stream, tensors, metadata, int64Keys));
 
     /// <summary>The same bytes as <see cref="Write"/>, to a stream.</summary>
-    internal static void WriteTo(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    internal static void WriteTo(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        IReadOnlySet<string>? int64Keys = null)
     {
+        bool IsInt64(string key) => int64Keys?.Contains(key) == true;
         var header = new Dictionary<string, object>();
         long offset = 0;
         var keys = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
         foreach (var k in keys)
         {
-            long bytes = (long)tensors[k].Numel * sizeof(float);
-            header[k] = new { dtype = "F32", shape = tensors[k].Shape.Dims.ToArray(), data_offsets = new[] { offset, offset + bytes } };
+            long bytes = (long)tensors[k].Numel * (IsInt64(k) ? sizeof(long) : sizeof(float));
+            header[k] = new { dtype = IsInt64(k) ? "I64" : "F32", shape = tensors[k].Shape.Dims.ToArray(), data_offsets = new[] { offset, offset + bytes } };
             offset += bytes;
         }
         if (metadata is { Count: > 0 }) header["__metadata__"] = metadata;
@@ -133,6 +155,10 @@ public sealed class SafetensorsFile : IStateDictSource
         stream.Write(json);
         for (int i = 0; i < pad; i++) stream.WriteByte((byte)' ');
         foreach (var k in keys)
-            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensors[k].ToArray().AsSpan()));
+        {
+            var values = tensors[k].ToArray();
+            if (IsInt64(k)) stream.Write(MemoryMarshal.AsBytes(Array.ConvertAll(values, v => (long)MathF.Round(v)).AsSpan()));
+            else stream.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
     }
 }

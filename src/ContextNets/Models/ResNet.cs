@@ -1,3 +1,4 @@
+using ContextNets.Models.Outputs;
 using ContextNets.NN;
 
 namespace ContextNets.Models;
@@ -8,13 +9,14 @@ namespace ContextNets.Models;
 /// stems a Sequential with convs at 0, 3, 6 and BNs at 1, 4), `bn1`, `layer1`..`layerN` (Sequentials of blocks),
 /// `fc`. Forward: stem, max pool (not for CIFAR), stages, global average pool, fc.
 /// </summary>
-public sealed class ResNet : Module
+public sealed class ResNet : Module, IOutputModel, IPreparable, INoiseSource
 {
     private readonly Module _conv1;
     private readonly BatchNorm2d _bn1;
     private readonly MaxPool2d? _maxpool;
     private readonly Sequential[] _stages;
     private readonly Linear _fc;
+    private Rng? _noise;
 
     public ResNet(ResNetConfig config)
     {
@@ -44,6 +46,20 @@ public sealed class ResNet : Module
 
     public ResNetConfig Config { get; }
 
+    /// <summary>
+    /// DropBlock (Ghiasi et al. 2018) in training on the outputs of the last two stages, with timm's settings for
+    /// them: blocks of 5 (gamma scale 0.25), then of 3 (gamma scale 1), each clipped to the map. This is the drop
+    /// probability; 0 (the default) turns it off. It has no weights, so it is a setting of the model, not of its config.
+    /// </summary>
+    public float DropBlockRate
+    {
+        get;
+        set => field = value is >= 0f and < 1f ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The DropBlock rate is a probability in [0, 1).");
+    }
+
+    /// <inheritdoc/>
+    public void SeedNoise(long seed) => _noise = Rng.For(seed, 0);
+
     /// <summary>The stages `layer1`..`layerN`, each a Sequential of residual blocks.</summary>
     public IReadOnlyList<Sequential> Stages => _stages;
 
@@ -59,7 +75,13 @@ public sealed class ResNet : Module
             throw new ArgumentException($"ResNet expects images [N, {Config.InChannels}, H, W], got {x.Shape}.");
         x = F.Relu(_bn1.Forward(_conv1.Forward(x)));
         if (_maxpool is not null) x = _maxpool.Forward(x);
-        foreach (var stage in _stages) x = stage.Forward(x);
+        for (int s = 0; s < _stages.Length; s++)
+        {
+            x = _stages[s].Forward(x);
+            int fromLast = _stages.Length - 1 - s;
+            if (fromLast < 2 && DropBlockRate > 0)
+                x = F.DropBlock(x, DropBlockRate, Training, fromLast == 1 ? 5 : 3, fromLast == 1 ? 0.25f : 1f, (long?)_noise?.NextUInt64());
+        }
         return x;
     }
 
@@ -68,6 +90,11 @@ public sealed class ResNet : Module
     /// fused (<see cref="Inference.InferenceModel"/>); its Predict is safe to call from several threads at once.
     /// </summary>
     public Inference.InferenceModel Prepare() => new(this);
+
+    /// <summary>The eval-mode logits as the output `logits` (<see cref="OutputNames"/>); call <see cref="Module.Eval"/> first.</summary>
+    public ModelOutputs Run(Tensor input) => ModelOutputs.Classifier(input, Forward);
+
+    IPreparedModel IPreparable.PrepareForRun() => Prepare();
 
     /// <summary>Global average pool and the classifier: [N, C, H, W] to [N, NumClasses].</summary>
     public Tensor ForwardHead(Tensor features) =>

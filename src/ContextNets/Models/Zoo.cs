@@ -53,6 +53,18 @@ public static class Zoo
         return Profiler.Of(model, new Shape(1, e.DefaultInChannels, size, size));
     }
 
-    /// <summary>A freshly initialized model by name (numClasses and inChannels default to the model's: 1000 and 3 for ImageNet models, 10 and 1 for the CIFAR-style ones).</summary>
-    public static ResNet Create(string name, int? numClasses = null, int? inChannels = null) => new(Config(name, numClasses, inChannels));
+    /// <summary>The seed of <see cref="Create"/> when none is given.</summary>
+    public const int DefaultSeed = 0;
+
+    /// <summary>
+    /// A freshly initialized model by name (numClasses and inChannels default to the model's: 1000 and 3 for ImageNet
+    /// models, 10 and 1 for the CIFAR-style ones). Its weights depend on <paramref name="seed"/> alone: the same name,
+    /// sizes and seed give the same weights on any thread, whatever was built before.
+    /// </summary>
+    public static ResNet Create(string name, int? numClasses = null, int? inChannels = null, int seed = DefaultSeed)
+    {
+        var config = Config(name, numClasses, inChannels);
+        using var seeded = Initializers.Seeded(seed);
+        return new ResNet(config);
+    }
 }

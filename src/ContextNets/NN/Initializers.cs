@@ -15,6 +15,26 @@ public static class Initializers
     public static void Seed(int seed) => _rng = new Random(seed);
 
     /// <summary>
+    /// While the returned scope is open, initializers on this thread draw from a generator seeded with
+    /// <paramref name="seed"/>; the thread's generator comes back, untouched, when it ends. What is built inside then
+    /// depends on the seed alone, not on what was built before.
+    /// </summary>
+    public static SeedScope Seeded(int seed) => new(seed);
+
+    public readonly struct SeedScope : IDisposable
+    {
+        private readonly Random? _previous;
+
+        public SeedScope(int seed)
+        {
+            _previous = _rng;
+            _rng = new Random(seed);
+        }
+
+        public void Dispose() => _rng = _previous;
+    }
+
+    /// <summary>
     /// While the returned scope is open, random initializers on this thread leave parameters at zero. Models built
     /// only to be measured (parameter and FLOP counts) then cost an allocation instead of millions of draws.
     /// </summary>

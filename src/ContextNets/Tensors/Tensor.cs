@@ -110,7 +110,7 @@ public sealed unsafe partial class Tensor : IDisposable
 
     public static Tensor Scalar(float value) => Full(new Shape(), value);
 
-    /// <summary>Copies values given in logical row-major order.</summary>
+    /// <summary>A new tensor of <paramref name="shape"/> holding a copy of <paramref name="values"/>, given in logical row-major order.</summary>
     public static Tensor FromArray(ReadOnlySpan<float> values, Shape shape)
     {
         if (values.Length != shape.Numel)
@@ -182,6 +182,21 @@ public sealed unsafe partial class Tensor : IDisposable
         if (IsContiguous) Span.CopyTo(result);
         else StridedCopy.ToContiguous(Data, Shape, _strides, result);
         return result;
+    }
+
+    /// <summary>
+    /// Overwrites the values with <paramref name="values"/>, given in logical row-major order (the tensor keeps its
+    /// memory order). Caches derived from the old values (the reordered copies of a conv weight) are rebuilt on next use.
+    /// </summary>
+    public void CopyFrom(ReadOnlySpan<float> values)
+    {
+        if (values.Length != Numel)
+            throw new ArgumentException($"{values.Length} values do not fill shape {Shape} ({Numel} elements).");
+        if (IsContiguous) values.CopyTo(Span);
+        else
+            fixed (float* src = values)
+                StridedCopy.Copy(src, Shape.ContiguousStrides(), Data, _strides, Shape);
+        Touch();
     }
 
     public float Item()

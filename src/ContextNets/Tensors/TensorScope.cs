@@ -30,6 +30,13 @@ public sealed class TensorScope : IDisposable
         return t;
     }
 
+    /// <summary>Takes a tensor out of this scope and out of every other: its new owner (the caller of an API that returns it) disposes it.</summary>
+    internal Tensor Disown(Tensor t)
+    {
+        _owned.Remove(t);
+        return t;
+    }
+
     public void Dispose()
     {
         if (_disposed) return;

@@ -13,21 +13,27 @@ namespace ContextNets.Training;
 /// then metrics.csv and chart.png, the `best` checkpoint when the test accuracy
 /// improved and the `last` checkpoint (model, optimizer, schedule position,
 /// epoch). The loaders derive every random draw from (seed, epoch), so a run
-/// resumed from `last` continues bit-identically. A non-finite loss stops the
-/// run with <see cref="TrainingDivergedException"/> before anything is saved,
-/// so the last checkpoint on disk stays the last good one.
+/// resumed from `last` continues bit-identically. A non-finite loss, or one that
+/// explodes past <see cref="LossGuard.ExplosionFactor"/> times the first step's,
+/// stops the run with <see cref="TrainingDivergedException"/> before anything is
+/// saved, so the last checkpoint on disk stays the last good one.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     public const string Last = "last", Best = "best", ConfigFile = "config.json";
     private const string BestAccuracyKey = "best_test_acc", BestEpochKey = "best_epoch";
 
+    /// <summary>The stream of <see cref="Rng.For"/> that seeds a model's own noise (DropBlock), apart from the data's streams.</summary>
+    private const long NoiseStream = 0x6e6f697365;
+
     private readonly Module _model;
     private readonly DataLoader _train, _test;
     private readonly Optimizer _optimizer;
+    private readonly ModelEma? _ema;
     private readonly LrSchedule _schedule;
     private readonly JsonObject _config;
     private readonly List<EpochMetrics> _history = [];
+    private double? _firstLoss;
 
     /// <summary>
     /// A trainer for <paramref name="model"/> on the <paramref name="train"/> batches, evaluated on <paramref name="test"/>,
@@ -48,6 +54,7 @@ public sealed class Trainer : IDisposable
         _optimizer = options.Optimizer == "adamw"
             ? AdamW.For(model, options.Lr, options.WeightDecay, options.NoDecayOnNormAndBias)
             : Sgd.For(model, options.Lr, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0, options.NoDecayOnNormAndBias);
+        _ema = options.EmaDecay is { } decay ? new ModelEma(model, decay) : null;
         _config = (JsonObject?)config?.DeepClone() ?? [];
         _config["trainer"] = options.ToJson();
         _config["batch_size"] = train.Options.BatchSize;
@@ -92,7 +99,7 @@ public sealed class Trainer : IDisposable
         foreach (var key in new[] { "batch_size", "seed" })
             if (manifest.Config?[key]?.ToJsonString() != _config[key]?.ToJsonString())
                 throw new InvalidDataException($"The checkpoint was trained with {key} {manifest.Config?[key]}, this run has {_config[key]}: the data would not continue as it was.");
-        State = Checkpoint.Load(Directory, Last, _model, _optimizer);
+        State = Checkpoint.Load(Directory, Last, _model, _optimizer, _ema);
         _history.Clear();
         if (File.Exists(MetricsPath)) _history.AddRange(MetricsCsv.Read(MetricsPath).Where(r => r.Epoch <= State.Epoch));
     }
@@ -134,15 +141,18 @@ public sealed class Trainer : IDisposable
                 using (Tensor.Scope())
                 {
                     _schedule.Apply(_optimizer, State.Step);
+                    (_model as INoiseSource)?.SeedNoise((long)Rng.For(_train.Options.Seed, NoiseStream, State.Step).NextUInt64());
                     lr = _optimizer.LearningRate;
                     var logits = _model.Forward(batch.Images);
                     var loss = batch.Targets is { } soft ? F.CrossEntropy(logits, soft) : F.CrossEntropy(logits, batch.Labels, Options.LabelSmoothing);
                     double value = loss.Item();
-                    LossGuard.Check(value, State.Step);
+                    LossGuard.Check(value, State.Step, _firstLoss);
+                    _firstLoss ??= value;
                     loss.Backward();
                     if (Options.ClipNorm is { } clip) GradClip.ClipGlobalNorm(_optimizer, clip);
                     _optimizer.Step();
                     _optimizer.ZeroGrad();
+                    _ema?.Update(_model);
                     State.Step++;
                     lossSum += value * batch.Count;
                     correct += Classification.CountCorrect(logits, batch.Labels);
@@ -154,9 +164,12 @@ public sealed class Trainer : IDisposable
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
         Evaluating?.Invoke(epoch);
+        // With an EMA, the averaged weights are the ones evaluated and kept as `best`; the trained ones come back after.
+        using var trained = _ema is null ? null : new WeightsStash(_model);
+        _ema?.CopyTo(_model);
         var eval = Evaluate(_model, _test, cancel);
         // Weights ruined by the epoch's last update show here first: nothing of them may reach a checkpoint.
-        LossGuard.Check(eval.Loss, State.Step);
+        LossGuard.Check(eval.Loss, State.Step, _firstLoss);
         _model.Train();
 
         var row = new EpochMetrics(epoch + 1, lossSum / seen, (double)correct / seen, eval.Loss, eval.Accuracy, lr, clock.Elapsed.TotalSeconds, seen / trainSeconds);
@@ -172,7 +185,8 @@ public sealed class Trainer : IDisposable
             State.Metrics[BestEpochKey] = epoch + 1;
             Checkpoint.Save(Directory, Best, _model, State);
         }
-        Checkpoint.Save(Directory, Last, _model, State, _optimizer);
+        trained?.Restore();
+        Checkpoint.Save(Directory, Last, _model, State, _optimizer, _ema);
         EpochDone?.Invoke(row);
     }
 
@@ -207,5 +221,9 @@ public sealed class Trainer : IDisposable
         return new EvalResult(lossSum / seen, (double)correct / seen, seen, clock.Elapsed.TotalSeconds);
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _ema?.Dispose();
+    }
 }

@@ -37,6 +37,12 @@ public sealed record TrainerOptions
     /// <summary>Clip the global gradient 2-norm to this, when set.</summary>
     public double? ClipNorm { get; init; }
 
+    /// <summary>
+    /// When set, an exponential moving average of the weights (timm's ModelEmaV2, <see cref="ModelEma"/>) with this
+    /// decay, updated after every step: evaluation and the `best` checkpoint use the averaged weights.
+    /// </summary>
+    public double? EmaDecay { get; init; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -62,5 +68,6 @@ public sealed record TrainerOptions
         if (!(MinLr >= 0) || MinLr > Lr) throw new ArgumentException($"The minimum learning rate must be in [0, lr], not {MinLr}.");
         if (!(LabelSmoothing is >= 0f and < 1f)) throw new ArgumentException($"Label smoothing must be in [0, 1), not {LabelSmoothing}.");
         if (ClipNorm is { } c && !(c > 0)) throw new ArgumentException($"The gradient clipping norm must be > 0, not {c}.");
+        if (EmaDecay is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"The EMA decay must be in (0, 1), not {d}.");
     }
 }

@@ -5,7 +5,8 @@ namespace ContextNets.Tests.Cli;
 /// <summary>Runs the built ctxnet tool in a child process, as a user's shell would.</summary>
 internal static class CliProcess
 {
-    public static (int exitCode, string stdout, string stderr) Run(string args, Dictionary<string, string>? env = null)
+    /// <summary>Runs `ctxnet <paramref name="args"/>`; a run longer than <paramref name="timeoutSeconds"/> fails the test.</summary>
+    public static (int exitCode, string stdout, string stderr) Run(string args, Dictionary<string, string>? env = null, int timeoutSeconds = 60)
     {
         var psi = new ProcessStartInfo("dotnet", $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} {args}")
         {
@@ -16,10 +17,10 @@ internal static class CliProcess
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000))
+        if (!p.WaitForExit(timeoutSeconds * 1000))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"ctxnet {args} did not finish in 60 s");
+            Assert.Fail($"ctxnet {args} did not finish in {timeoutSeconds} s");
         }
         return (p.ExitCode, stdout.Result, stderr.Result);
     }

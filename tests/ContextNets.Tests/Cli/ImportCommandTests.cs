@@ -88,13 +88,58 @@ public sealed class ImportCommandTests(PthZooCases cases) : IClassFixture<PthZoo
         Assert.Contains("head.extra", stderr);
         Assert.False(File.Exists(output));
 
-        (code, var stdout, stderr) = CliProcess.Run($"import {input} --model gc_resnet20 --out {output} --map");
+        // Without --partial a missing model tensor is refused as well, and nothing is written.
+        (code, _, stderr) = CliProcess.Run($"import {input} --model gc_resnet20 --out {output}");
+        Assert.Equal(2, code);
+        Assert.Contains("1 of gc_resnet20's", stderr);
+        Assert.Contains("fc.bias. Give --partial", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(output));
+
+        (code, var stdout, stderr) = CliProcess.Run($"import {input} --model gc_resnet20 --out {output} --map --partial");
         Assert.True(code == 0, stderr);
-        Assert.Contains("missing (left at their initial values): fc.bias", stdout);
+        Assert.Contains("missing (left at their initial values, --partial): fc.bias", stdout);
         Assert.Contains("unused: head.extra", stdout);
         Assert.Matches(@"(?m)^\(missing\)\s+-> fc\.bias$", stdout);
         Assert.Matches(@"(?m)^head\.extra \[2\]\s+-> \(unused\)$", stdout);
         Assert.True(File.Exists(output));
+    }
+
+    [Fact]
+    public void AFileThatMatchesNothingIsRefusedEvenWithPartial()
+    {
+        using var a = Tensor.Zeros([3, 3]);
+        string input = Path.Combine(_dir, "other.safetensors"), output = Path.Combine(_dir, "nothing.out.safetensors");
+        SafetensorsFile.Write(input, new Dictionary<string, Tensor> { ["encoder.weight"] = a, ["decoder.weight"] = a });
+        var (code, _, stderr) = CliProcess.Run($"import {input} --model gc_resnet20 --partial --out {output}");
+        Assert.Equal(2, code);
+        Assert.Contains("none of its 2 tensors is one of gc_resnet20's", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void AFullDiskIsOneLineAndLeavesNothingBehind()
+    {
+        var (pth, _) = cases.Get("gc_resnet20", 28);
+        string mount = Directory.CreateDirectory(Path.Combine(_dir, "disk")).FullName, output = Path.Combine(mount, "gc.safetensors");
+        var (code, _, stderr) = FullDisk.Run(mount, 64, $"import {pth} --model gc_resnet20 --out {output}", after: $"test -z \"$(ls -A '{mount}')\" || echo LEFTOVER >&2");
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Equal($"{output}: the disk is full; nothing was written.", stderr.Trim());
+    }
+
+    [Fact]
+    public void OutNamingAFolderAndImpossibleSizesAreOneLineRefusals()
+    {
+        var (pth, _) = cases.Get("gc_resnet20", 28);
+        foreach (string args in new[] { $"--out {_dir}", "--classes 2000000000", "--in-channels 100000000" })
+        {
+            var (code, stdout, stderr) = CliProcess.Run($"import {pth} --model gc_resnet20 {args}");
+            Assert.True(code == 2, $"{args}: exit {code}\n{stderr}");
+            Assert.Single(stderr.Trim().Split('\n'));
+            Assert.DoesNotContain("   at ", stderr);
+            Assert.Empty(stdout);
+        }
     }
 
     [Fact]

@@ -140,6 +140,24 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void EmaAndDropBlockFlagsAreRecordedAndCheckedAsTheRunStarts()
+    {
+        string data = ImageFolder(12, 3), run = _tmp.File("run");
+        var (code, stdout, stderr) = CliProcess.Run($"train --model resnet20 --data {data} --epochs 1 --batch-size 8 --image-size 8 --ema 0.99 --drop-block 0.1 --out {run}", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains(", EMA 0.99, DropBlock 0.1", stdout);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "config.json")))!;
+        Assert.Equal(0.99, (double)config["trainer"]!["ema_decay"]!);
+        Assert.Equal(0.1f, (float)config["drop_block"]!);
+
+        foreach (var (flag, says) in new[] { ("--ema 1", "EMA decay"), ("--drop-block 1.5", "--drop-block is a probability") })
+        {
+            var bad = CliProcess.Run($"train --model resnet20 --data {data} --epochs 1 --batch-size 8 --image-size 8 {flag} --out {_tmp.File("bad")}", Ci);
+            AssertRefused(bad, _tmp.File("bad"), says);
+        }
+    }
+
+    [Fact]
     public void UnknownModelIsNamedWithTheKnownOnes()
     {
         string run = _tmp.File("run");

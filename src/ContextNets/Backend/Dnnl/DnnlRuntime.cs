@@ -35,8 +35,6 @@ internal static unsafe class DnnlRuntime
         }
     }
 
-    public static int Threads { get; private set; }
-
     public static void Check(int status, string what)
     {
         if (status != 0) throw new DnnlException(status, what);
@@ -52,7 +50,7 @@ internal static unsafe class DnnlRuntime
         var v = DnnlNative.dnnl_version();
         if (v->Major != 2)
             throw new NativeDependencyException($"ContextNets binds the oneDNN 2.x C API, but {SoName} reports {v->Major}.{v->Minor}.{v->Patch}. Install Debian 12's {Package}.");
-        Threads = ThreadSettings.Apply();
+        ThreadSettings.ApplyOnThisThread();
         nint engine;
         Check(DnnlNative.dnnl_engine_create(&engine, 1, 0), "creating the CPU engine");
         return engine;

@@ -99,6 +99,7 @@ internal sealed unsafe class Primitive : IDisposable
                 exec[i] = new ExecArg { Arg = args[i].arg, Memory = Bind(args[i].arg, (void*)args[i].ptr, shared) };
             if (scratch != null) exec[n - 1] = new ExecArg { Arg = Arg.Scratchpad, Memory = Bind(Arg.Scratchpad, scratch, shared) };
             var stream = DnnlRuntime.Stream;
+            ThreadSettings.ApplyOnThisThread();
             DnnlRuntime.Check(DnnlNative.dnnl_primitive_execute(_primitive, stream, n, exec), "executing a primitive");
             DnnlRuntime.Check(DnnlNative.dnnl_stream_wait(stream), "waiting for a primitive");
         }

@@ -13,8 +13,12 @@ internal static class PrimitiveCache
 
     public static int Count => Entries.Count;
 
-    public static Primitive Get(PrimitiveKey key, Func<Primitive> create) =>
-        Entries.GetOrAdd(key, _ => new Lazy<Primitive>(create, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+    public static Primitive Get(PrimitiveKey key, Func<Primitive> create)
+    {
+        // oneDNN splits a kernel's work for the thread count it sees when the primitive is made.
+        ThreadSettings.ApplyOnThisThread();
+        return Entries.GetOrAdd(key, _ => new Lazy<Primitive>(create, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+    }
 
     /// <summary>Copies between two layouts of the same logical tensor.</summary>
     public static void Reorder(in MemoryDesc src, nint srcPtr, in MemoryDesc dst, nint dstPtr)

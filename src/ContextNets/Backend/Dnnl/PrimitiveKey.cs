@@ -44,6 +44,7 @@ internal sealed class PrimitiveKey : IEquatable<PrimitiveKey>
 
         public Builder Add(Tensor t) => Add(t.Shape.Dims).Add(t.Strides);
 
-        public readonly PrimitiveKey Build() => new(op, [.. _values]);
+        /// <summary>The key, with the thread count: a primitive made for one count keeps that count's work split.</summary>
+        public readonly PrimitiveKey Build() => new(op, [.. _values, ThreadSettings.Count]);
     }
 }

@@ -18,7 +18,7 @@ namespace ContextNets.Backend.Managed;
 internal static unsafe class ContextPoolKernels
 {
     private const MethodImplOptions Hot = MethodImplOptions.AggressiveOptimization;
-    private static readonly int Threads = Math.Max(1, ThreadSettings.Requested());
+    private static int Threads => ThreadSettings.Count;
 
     /// <summary>Parts per sample: enough work items for every thread.</summary>
     private static int Parts(int n, int hw) => Math.Clamp((Threads + n - 1) / n, 1, hw);

@@ -9,7 +9,7 @@ namespace ContextNets.Backend.Managed;
 internal static class Par
 {
     private const long MinWorkPerThread = 1 << 15;
-    private static readonly int Threads = Math.Max(1, ThreadSettings.Requested());
+    private static int Threads => ThreadSettings.Count;
 
     /// <summary>Runs body(begin, end) over [0, count) in up to one chunk per thread; workPerItem sizes the job.</summary>
     public static void For(int count, long workPerItem, Action<int, int> body)

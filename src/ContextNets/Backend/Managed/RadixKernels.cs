@@ -303,7 +303,7 @@ internal static unsafe class RadixKernels
         public PartialSums(Dims d)
         {
             _d = d;
-            _parts = Math.Clamp(ThreadSettings.Requested() / Math.Max(d.N, 1), 1, Math.Max(d.Hw, 1));
+            _parts = Math.Clamp(ThreadSettings.Count / Math.Max(d.N, 1), 1, Math.Max(d.Hw, 1));
             _sums = Tensor.EmptyUnscoped([d.N * _parts, d.W]);
         }
 

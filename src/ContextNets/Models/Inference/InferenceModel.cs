@@ -1,4 +1,5 @@
 using ContextNets.Autograd;
+using ContextNets.Models.Outputs;
 using ContextNets.NN;
 
 namespace ContextNets.Models.Inference;
@@ -10,7 +11,7 @@ namespace ContextNets.Models.Inference;
 /// <see cref="Predict"/> may be called from several threads at once: a call keeps its tensors in its own scope, the
 /// folded weights and primitives are only read, and the attention modules run in eval mode without capture.
 /// </summary>
-public sealed class InferenceModel : IDisposable
+public sealed class InferenceModel : IPreparedModel
 {
     private readonly ResNet _snapshot;
     private readonly IStep _stem;
@@ -35,7 +36,11 @@ public sealed class InferenceModel : IDisposable
 
     public ResNetConfig Config => _snapshot.Config;
 
-    /// <summary>Logits [N, NumClasses] of images [N, InChannels, H, W] (either layout), owned by the caller's scope if one is open.</summary>
+    /// <summary>
+    /// Logits [N, NumClasses] of images [N, InChannels, H, W] (either layout). The caller owns the result: dispose it
+    /// (`using var logits = ready.Predict(x);`), or let the scope that is open around the call free it. Every
+    /// temporary is freed before Predict returns, so a service that disposes each result needs no scope at all.
+    /// </summary>
     public Tensor Predict(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);
@@ -56,6 +61,9 @@ public sealed class InferenceModel : IDisposable
         using var flat = F.Reshape(pooled, n, c);
         return scope.Keep(_fc.Forward(flat));
     }
+
+    /// <summary>The folded logits as the output `logits`, the same as <see cref="ResNet.Run"/>'s.</summary>
+    public ModelOutputs Run(Tensor input) => ModelOutputs.Classifier(input, Predict);
 
     public void Dispose()
     {

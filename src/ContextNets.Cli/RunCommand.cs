@@ -1,0 +1,70 @@
+using System.CommandLine;
+using ContextNets.IO;
+using ContextNets.Models.Outputs;
+
+namespace ContextNets.Cli;
+
+/// <summary>
+/// `ctxnet run MODEL --weights W --input IN --output OUT`: one eval-mode run of a zoo model on the tensor `x` of a
+/// safetensors file, its outputs written under the names the model gives them (<see cref="OutputNames"/>), so that a
+/// port can be checked against PyTorch tensor by tensor.
+/// </summary>
+internal static class RunCommand
+{
+    public const string InputKey = "x";
+
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "A zoo model, by name (ctxnet models lists them)." };
+        var weights = new Option<string>("--weights") { Description = "The model's weights: safetensors or a torch.save file, loaded strictly.", Required = true };
+        var input = new Option<string>("--input") { Description = $"A safetensors file holding the input as '{InputKey}' (images [N, C, H, W] for a classifier).", Required = true };
+        var output = new Option<string>("--output") { Description = "The safetensors file to write the outputs to (logits for a classifier).", Required = true };
+        var prepared = new Option<bool>("--prepared") { Description = "Run the folded inference path (BatchNorm folded into the convolutions, post-ops fused)." };
+        var classes = new Option<int?>("--classes") { Description = "Classifier outputs (default: read from the weights)." };
+        var command = new Command("run", "Run a zoo model in eval mode on a tensor x from a safetensors file and write its named outputs.")
+        {
+            model, weights, input, output, prepared, classes,
+        };
+        command.SetAction(p =>
+        {
+            Run(p.GetValue(model)!, p.GetValue(weights)!, p.GetValue(input)!, p.GetValue(output)!, p.GetValue(prepared), p.GetValue(classes));
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Run(string name, string weightsPath, string inputPath, string outputPath, bool prepared, int? classes)
+    {
+        if (name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(name))
+            throw new CliException($"MODEL is a zoo model's name; running a file such as {name} arrives with the issue \"Models from outside\".");
+        ModelCatalog.Require(name);
+        OutputFile.Require(outputPath, "--output");
+        if (!File.Exists(inputPath)) throw new CliException($"The input file {inputPath} does not exist.");
+        if (!File.Exists(weightsPath)) throw new CliException($"The weights file {weightsPath} does not exist.");
+        using var inputs = SafetensorsFile.Read(inputPath);
+        if (!inputs.Contains(InputKey))
+            throw new CliException($"{inputPath} has no tensor '{InputKey}' (it holds {string.Join(", ", inputs.Keys.DefaultIfEmpty("nothing"))}).");
+        Engine.EnsureNative();
+        using var x = inputs.Load(InputKey);
+        int? inChannels = x.Rank == 4 ? x.Shape[1] : null;
+        var (net, _) = WeightsFile.Load(weightsPath, name, classes ?? WeightsClasses.Read(name, weightsPath), inChannels);
+        using (net)
+        {
+            if (net is not IOutputModel plain) throw new CliException($"{name} does not name its outputs, so ctxnet run cannot run it.");
+            using var folded = prepared ? (net as IPreparable)?.PrepareForRun() ?? throw new CliException($"{name} has no folded inference path; leave out --prepared.") : null;
+            ModelOutputs outputs;
+            try { outputs = ((IOutputModel?)folded ?? plain).Run(x); }
+            catch (ArgumentException e) { throw new CliException($"{inputPath}: '{InputKey}' of shape {x.Shape} does not fit {name}: {e.Message}"); }
+            using (outputs) Write(outputPath, outputs, name, prepared);
+        }
+        Console.WriteLine($"wrote {outputPath}");
+    }
+
+    private static void Write(string path, ModelOutputs outputs, string model, bool prepared)
+    {
+        var tensors = outputs.All.ToDictionary(o => o.Name, o => o.Value);
+        var int64 = outputs.All.Where(o => o.Type == OutputType.Int64).Select(o => o.Name).ToHashSet();
+        var metadata = new Dictionary<string, string> { ["model"] = model, ["path"] = prepared ? "prepared" : "eval" };
+        DiskFullMessage.Guard(path, "nothing else was changed", () => SafetensorsFile.Write(path, tensors, metadata, int64));
+    }
+}
