@@ -35,9 +35,9 @@ internal sealed class OnnxTensorData
             case TensorProto.Types.DataType.Float:
                 return new(t.Name, dims, ReadFloats(t, count, what), null);
             case TensorProto.Types.DataType.Int64:
-                return new(t.Name, dims, null, Int64s(t, count, what));
+                return new(t.Name, dims, null, ReadInt64s(t, count, what));
             case TensorProto.Types.DataType.Int32:
-                return new(t.Name, dims, null, Int32s(t, count, what));
+                return new(t.Name, dims, null, ReadInt32s(t, count, what));
             default:
                 throw new InvalidDataException($"{what} has ONNX data type {t.DataType}; only float32, int64 and int32 tensors are read.");
         }
@@ -58,43 +58,27 @@ internal sealed class OnnxTensorData
         return dims;
     }
 
-    private static float[] ReadFloats(TensorProto t, int count, string what)
-    {
-        if (t.RawData.Length > 0)
-        {
-            var raw = Raw(t, count, 4, what);
-            var v = new float[count];
-            for (int i = 0; i < count; i++) v[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(4 * i));
-            return v;
-        }
-        Need(t.FloatData.Count, count, what);
-        return [.. t.FloatData];
-    }
+    private static float[] ReadFloats(TensorProto t, int count, string what) =>
+        Decode(t, count, 4, BinaryPrimitives.ReadSingleLittleEndian, t.FloatData, what);
 
-    private static long[] Int64s(TensorProto t, int count, string what)
-    {
-        if (t.RawData.Length > 0)
-        {
-            var raw = Raw(t, count, 8, what);
-            var v = new long[count];
-            for (int i = 0; i < count; i++) v[i] = BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(8 * i));
-            return v;
-        }
-        Need(t.Int64Data.Count, count, what);
-        return [.. t.Int64Data];
-    }
+    private static long[] ReadInt64s(TensorProto t, int count, string what) =>
+        Decode(t, count, 8, BinaryPrimitives.ReadInt64LittleEndian, t.Int64Data, what);
 
-    private static long[] Int32s(TensorProto t, int count, string what)
+    private static long[] ReadInt32s(TensorProto t, int count, string what) =>
+        Decode(t, count, 4, b => (long)BinaryPrimitives.ReadInt32LittleEndian(b), t.Int32Data.Select(x => (long)x).ToList(), what);
+
+    // Values from raw_data (little-endian, `size` bytes each) when it is there, else from the typed repeated field.
+    private static T[] Decode<T>(TensorProto t, int count, int size, Func<ReadOnlySpan<byte>, T> read, IReadOnlyCollection<T> typed, string what)
     {
-        if (t.RawData.Length > 0)
+        if (t.RawData.Length == 0)
         {
-            var raw = Raw(t, count, 4, what);
-            var v = new long[count];
-            for (int i = 0; i < count; i++) v[i] = BinaryPrimitives.ReadInt32LittleEndian(raw.Slice(4 * i));
-            return v;
+            Need(typed.Count, count, what);
+            return [.. typed];
         }
-        Need(t.Int32Data.Count, count, what);
-        return [.. t.Int32Data.Select(x => (long)x)];
+        var raw = Raw(t, count, size, what);
+        var v = new T[count];
+        for (int i = 0; i < count; i++) v[i] = read(raw.Slice(size * i));
+        return v;
     }
 
     private static ReadOnlySpan<byte> Raw(TensorProto t, int count, int size, string what)
