@@ -27,6 +27,7 @@ internal static class ExportCommand
         command.SetAction(p =>
         {
             string what = p.GetValue(source)!, path = p.GetValue(onnx)!;
+            OutputFile.Require(path, "--onnx", "model.onnx");
             string? weightsPath = p.GetValue(weights);
             if (weightsPath is not null && Directory.Exists(what))
                 throw new CliException($"--weights is for a zoo model; {what} is a run folder, which has its own checkpoints.");

@@ -48,7 +48,7 @@ internal static class ImportCommand
             try { keys = KeyConventions.Parse(p.GetValue(convention)!); }
             catch (ArgumentException e) { throw new CliException($"--convention: {e.Message}"); }
             string outPath = p.GetValue(output) ?? DefaultOutput(path);
-            OutputFile.Require(outPath, "--out");
+            OutputFile.Require(outPath, "--out", name + ".safetensors");
             var (net, report) = WeightsFile.Load(path, name, p.GetValue(classes), p.GetValue(inChannels), p.GetValue(strict), keys);
             using (net)
             {

@@ -4,8 +4,8 @@ namespace ContextNets.Cli;
 internal static class OutputFile
 {
     /// <summary>Refuses a path that names a folder: the write would fail only at the end, after the work.</summary>
-    public static void Require(string path, string option)
+    public static void Require(string path, string option, string example)
     {
-        if (Directory.Exists(path)) throw new CliException($"{option} {path} is a folder; give the file to write, such as {Path.Combine(path, "out.safetensors")}.");
+        if (Directory.Exists(path)) throw new CliException($"{option} {path} is a folder; give the file to write, such as {Path.Combine(path, example)}.");
     }
 }

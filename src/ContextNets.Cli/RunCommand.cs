@@ -46,7 +46,7 @@ internal static class RunCommand
     {
         if (File.Exists(name)) throw new CliException($"MODEL is a zoo model's name or an ONNX file (FILE.onnx); {name} is neither.");
         ModelCatalog.Require(name);
-        OutputFile.Require(outputPath, "--output");
+        OutputFile.Require(outputPath, "--output", "out.safetensors");
         if (!File.Exists(inputPath)) throw new CliException($"The input file {inputPath} does not exist.");
         if (!File.Exists(weightsPath)) throw new CliException($"The weights file {weightsPath} does not exist.");
         using var inputs = SafetensorsFile.Read(inputPath);

@@ -13,19 +13,18 @@ namespace ContextNets.IO;
 /// or a read past the end. A file is memory-mapped, not read into one array, so files past 2 GiB load and only the
 /// tensors asked for are touched; the mapping is released by Dispose.
 /// </summary>
-public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
+public sealed class SafetensorsFile : IStateDictSource, IDisposable
 {
     private const long MaxHeaderBytes = 100L << 20;
     private readonly Dictionary<string, SafetensorsEntry> _entries;
     private readonly byte[]? _array;
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
-    private readonly byte* _mapped;
     private readonly long _dataStart;
     private bool _disposed;
 
     private SafetensorsFile(Dictionary<string, SafetensorsEntry> entries, Dictionary<string, string> metadata, long dataStart,
-        byte[]? array, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* mapped)
+        byte[]? array, MemoryMappedFile? map, MemoryMappedViewAccessor? view)
     {
         _entries = entries;
         Metadata = metadata;
@@ -33,7 +32,6 @@ public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
         _array = array;
         _map = map;
         _view = view;
-        _mapped = mapped;
     }
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -42,7 +40,10 @@ public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
     public Shape ShapeOf(string key) => Get(key).Shape;
     public string DTypeOf(string key) => Get(key).DType;
 
-    /// <summary>Maps the file and checks its header; the caller disposes the result.</summary>
+    /// <summary>
+    /// Maps the file and checks its header; dispose the result to unmap it at once (an undisposed one is unmapped by
+    /// its finalizer).
+    /// </summary>
     public static SafetensorsFile Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No safetensors file at {path}.", path);
@@ -53,19 +54,12 @@ public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
         try
         {
             view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-            byte* p = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-            p += view.PointerOffset;
-            try
-            {
-                var (entries, metadata, dataStart) = ParseHeader(new ReadOnlySpan<byte>(p, (int)Math.Min(length, 8 + MaxHeaderBytes)), length, path);
-                return new SafetensorsFile(entries, metadata, dataStart, null, map, view, p);
-            }
-            catch
-            {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
-                throw;
-            }
+            ulong declared = view.ReadUInt64(0);
+            // Only the header is copied out here; a declared length past the file is refused by ParseHeader.
+            var head = new byte[8 + (int)Math.Min(Math.Min(declared, MaxHeaderBytes + 1), (ulong)(length - 8))];
+            view.ReadArray(0, head, 0, head.Length);
+            var (entries, metadata, dataStart) = ParseHeader(head, length, path);
+            return new SafetensorsFile(entries, metadata, dataStart, null, map, view);
         }
         catch
         {
@@ -81,7 +75,7 @@ public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
         ArgumentNullException.ThrowIfNull(bytes);
         if (bytes.Length < 8) throw TooShort(name, bytes.Length);
         var (entries, metadata, dataStart) = ParseHeader(bytes, bytes.Length, name);
-        return new SafetensorsFile(entries, metadata, dataStart, bytes, null, null, null);
+        return new SafetensorsFile(entries, metadata, dataStart, bytes, null, null);
     }
 
     private static InvalidDataException TooShort(string name, long length) =>
@@ -105,9 +99,14 @@ public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
         long bytes = e.End - e.Begin;
         if (bytes > int.MaxValue) throw new InvalidDataException($"Tensor '{key}' holds {bytes} bytes; ContextNets loads tensors of up to 2 GiB each.");
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var span = _array is not null
-            ? _array.AsSpan((int)(_dataStart + e.Begin), (int)bytes)
-            : new ReadOnlySpan<byte>(_mapped + _dataStart + e.Begin, (int)bytes);
+        ReadOnlySpan<byte> span;
+        if (_array is not null) span = _array.AsSpan((int)(_dataStart + e.Begin), (int)bytes);
+        else
+        {
+            var copy = new byte[bytes];
+            _view!.ReadArray(_dataStart + e.Begin, copy, 0, copy.Length);
+            span = copy;
+        }
         return Tensor.FromArray(DTypes.ToFloat(e.DType, span, key), e.Shape);
     }
 
@@ -118,10 +117,8 @@ public sealed unsafe class SafetensorsFile : IStateDictSource, IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        if (_view is null) return;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map!.Dispose();
+        _view?.Dispose();
+        _map?.Dispose();
     }
 
     /// <summary>

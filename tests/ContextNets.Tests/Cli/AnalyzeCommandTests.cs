@@ -41,8 +41,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     private string RunFolder(string model)
     {
         string data = ImageFolder(), run = _tmp.File(model);
-        Initializers.Seed(11);
-        using var net = Zoo.Create(model, 2, 3);
+        using var net = Zoo.Create(model, 2, 3, seed: 11);
         foreach (var (_, m) in net.NamedModules())
             if (m is NonLocal nl)
                 foreach (var conv in new[] { nl.Theta!, nl.Phi! }) Initializers.Normal(0.3)(conv.Weight.Span);

@@ -49,6 +49,14 @@ public sealed class ExportCommandTests(OnnxTools tools) : IDisposable
     }
 
     [Fact]
+    public void AnOnnxPathThatIsAFolderIsRefusedBeforeTheWork()
+    {
+        var (code, _, stderr) = CliProcess.Run($"export resnet20 --onnx {_tmp.Path}", Ci);
+        Assert.Equal(2, code);
+        Assert.Equal($"--onnx {_tmp.Path} is a folder; give the file to write, such as {Path.Combine(_tmp.Path, "model.onnx")}.", stderr.Trim());
+    }
+
+    [Fact]
     public void ATrainedRunExportsWithItsClassesAndNormalization()
     {
         string data = _tmp.File("images"), run = _tmp.File("run"), path = _tmp.File("run.onnx");
@@ -86,8 +94,7 @@ public sealed class ExportCommandTests(OnnxTools tools) : IDisposable
         string weights = _tmp.File("r20.safetensors"), path = _tmp.File("r20.onnx");
         float[] input = Enumerable.Range(0, 28 * 28).Select(i => MathF.Sin(i * 0.37f)).ToArray();
         float[] expected;
-        Initializers.Seed(11);
-        using (var model = Zoo.Create("resnet20"))
+        using (var model = Zoo.Create("resnet20", seed: 11))
         using (Tensor.Scope())
         {
             model.Save(weights);

@@ -10,21 +10,8 @@ public sealed class TrainCommandTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>Solid-colour 8x8 PNGs with a little noise: red is "apple", blue is "sky".</summary>
-    private string ImageFolder(int trainPerClass, int valPerClass)
-    {
-        string root = _tmp.File("images");
-        var rng = new Random(3);
-        foreach (var (split, count) in new[] { ("train", trainPerClass), ("val", valPerClass) })
-            foreach (var (name, rgb) in new[] { ("apple", new byte[] { 200, 30, 30 }), ("sky", new byte[] { 30, 60, 210 }) })
-                for (int i = 0; i < count; i++)
-                {
-                    var px = new byte[8 * 8 * 3];
-                    for (int k = 0; k < px.Length; k++) px[k] = (byte)Math.Clamp(rgb[k % 3] + rng.Next(-20, 21), 0, 255);
-                    _tmp.Write(Path.Combine("images", split, name, $"{i:D2}.png"), Png.Encode(px, 8, 8, 3));
-                }
-        return root;
-    }
+    /// <summary>Red "apple" and blue "sky" images (<see cref="ColourFolders"/>).</summary>
+    private string ImageFolder(int trainPerClass, int valPerClass) => ColourFolders.Write(_tmp, trainPerClass, valPerClass, ColourFolders.Apple, ColourFolders.Sky);
 
     [Fact]
     public void TinyRunOnAnImageFolderCompletesAndWritesTheRunFolder()

@@ -1,4 +1,3 @@
-using ContextNets.IO;
 using ContextNets.Tests.Data;
 using ContextNets.Training;
 
@@ -16,29 +15,13 @@ public sealed class TrainRefusalTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>8x8 PNGs of one solid colour per class, with a little noise.</summary>
-    private string ImageFolder(params string[] classes)
-    {
-        string root = _tmp.File("images");
-        var rng = new Random(3);
-        foreach (var split in new[] { "train", "val" })
-            for (int c = 0; c < classes.Length; c++)
-                for (int i = 0; i < (split == "train" ? 12 : 3); i++)
-                {
-                    var px = new byte[8 * 8 * 3];
-                    for (int k = 0; k < px.Length; k++) px[k] = (byte)Math.Clamp((k % 3 == c % 3 ? 200 : 30) + rng.Next(-20, 21), 0, 255);
-                    _tmp.Write(Path.Combine("images", split, classes[c], $"{i:D2}.png"), Png.Encode(px, 8, 8, 3));
-                }
-        return root;
-    }
-
     private string Train(string data, string rest) => $"train --model resnet20 --data {data} --batch-size 8 --image-size 8 {rest}";
 
     [Fact]
     public void DivergenceSaysOnceWhatWasKept()
     {
         string run = _tmp.File("run");
-        var (code, _, stderr) = CliProcess.Run(Train(ImageFolder("apple", "sky"), $"--epochs 2 --lr 1e30 --out {run}"), Ci);
+        var (code, _, stderr) = CliProcess.Run(Train(ColourFolders.Write(_tmp, 12, 3, ColourFolders.Apple, ColourFolders.Sky), $"--epochs 2 --lr 1e30 --out {run}"), Ci);
         Assert.Equal(4, code);
         Assert.Contains("Training diverged at step", stderr);
         Assert.Contains("Nothing was kept", stderr);
@@ -49,7 +32,7 @@ public sealed class TrainRefusalTests : IDisposable
     public void AnExplodingButFiniteLossStopsTheRun()
     {
         string run = _tmp.File("run");
-        var (code, stdout, stderr) = CliProcess.Run(Train(ImageFolder("apple", "sky"), $"--epochs 2 --optimizer adamw --lr 1e6 --out {run}"), Ci);
+        var (code, stdout, stderr) = CliProcess.Run(Train(ColourFolders.Write(_tmp, 12, 3, ColourFolders.Apple, ColourFolders.Sky), $"--epochs 2 --optimizer adamw --lr 1e6 --out {run}"), Ci);
         Assert.True(code == 4, $"exit {code}: {stderr}{stdout}");
         Assert.Contains("the loss exploded", stderr);
         Assert.DoesNotContain("   at ", stderr);
@@ -59,7 +42,7 @@ public sealed class TrainRefusalTests : IDisposable
     public void OneClassIsWarnedAbout()
     {
         string run = _tmp.File("run");
-        var (code, _, stderr) = CliProcess.Run(Train(ImageFolder("apple"), $"--epochs 1 --out {run}"), Ci);
+        var (code, _, stderr) = CliProcess.Run(Train(ColourFolders.Write(_tmp, 12, 3, ColourFolders.Apple), $"--epochs 1 --out {run}"), Ci);
         Assert.True(code == 0, stderr);
         Assert.Contains("warning: the training data has one class ('apple')", stderr);
     }
@@ -67,7 +50,7 @@ public sealed class TrainRefusalTests : IDisposable
     [Fact]
     public void ARunKilledDuringItsFirstSaveCanBeResumedOrTrainedInto()
     {
-        string data = ImageFolder("apple", "sky"), run = _tmp.File("run");
+        string data = ColourFolders.Write(_tmp, 12, 3, ColourFolders.Apple, ColourFolders.Sky), run = _tmp.File("run");
         foreach (string how in new[] { $"--resume {run}", $"--epochs 1 --out {run}" })
         {
             if (Directory.Exists(run)) Directory.Delete(run, recursive: true);
@@ -95,7 +78,7 @@ public sealed class TrainRefusalTests : IDisposable
     public void AFullDiskDuringTheFirstEpochIsOneLine()
     {
         string mount = Directory.CreateDirectory(_tmp.File("disk")).FullName, run = Path.Combine(mount, "run");
-        var (code, _, stderr) = FullDisk.Run(mount, 96, Train(ImageFolder("apple", "sky"), $"--epochs 1 --out {run}"), env: Ci);
+        var (code, _, stderr) = FullDisk.Run(mount, 96, Train(ColourFolders.Write(_tmp, 12, 3, ColourFolders.Apple, ColourFolders.Sky), $"--epochs 1 --out {run}"), env: Ci);
         Assert.True(code == 2, $"exit {code}: {stderr}");
         Assert.Equal($"{run}: the disk is full; no checkpoint had been saved yet, and {run} was removed.", stderr.Trim());
     }
@@ -103,7 +86,7 @@ public sealed class TrainRefusalTests : IDisposable
     [Fact]
     public void AFullDiskDuringAResumeNamesTheIntactCheckpoint()
     {
-        string data = ImageFolder("apple", "sky"), run = _tmp.File("run"), after = _tmp.File("after");
+        string data = ColourFolders.Write(_tmp, 12, 3, ColourFolders.Apple, ColourFolders.Sky), run = _tmp.File("run"), after = _tmp.File("after");
         var first = CliProcess.Run(Train(data, $"--epochs 3 --out {run}") + " --stop-at 0.001", Ci);
         Assert.True(first.exitCode == 0, first.stderr);
         long used = Directory.GetFiles(run).Sum(f => new FileInfo(f).Length);

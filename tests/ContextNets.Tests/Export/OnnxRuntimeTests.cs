@@ -30,8 +30,7 @@ public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) 
     [InlineData("resnest50d", 15, false)]
     public void ImageNetModelsMatchOnnxRuntime(string name, int opset, bool fold)
     {
-        Initializers.Seed(1);
-        using var model = Zoo.Create(name);
+        using var model = Zoo.Create(name, seed: 1);
         OnnxCases.Randomize(model, 11);
         int[] shape = [1, 3, 64, 64];
         var path = OnnxCases.Export(model, _tmp.Path, name, new OnnxExportOptions { InputShape = shape, Opset = opset, FoldBatchNorm = fold });
@@ -46,8 +45,7 @@ public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) 
     [MemberData(nameof(CifarNames))]
     public void Resnet20FamilyMatchesOnnxRuntimeAtTwoBatchSizes(string name)
     {
-        Initializers.Seed(2);
-        using var model = Zoo.Create(name);
+        using var model = Zoo.Create(name, seed: 2);
         OnnxCases.Randomize(model, 12);
         var path = OnnxCases.Export(model, _tmp.Path, name, new OnnxExportOptions { InputShape = new Shape(2, 1, 28, 28), DynamicBatch = true });
         Compare(name, model, path, [1, 1, 28, 28], 4);

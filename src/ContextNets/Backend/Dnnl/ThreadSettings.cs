@@ -26,8 +26,11 @@ internal static partial class ThreadSettings
         return Environment.ProcessorCount;
     }
 
+    /// <summary>The environment's count, read once: <see cref="Count"/> is asked for on every op.</summary>
+    private static readonly int Default = Requested();
+
     /// <summary>The count in force: the one set last, else <see cref="Requested"/>.</summary>
-    public static int Count => _chosen > 0 ? _chosen : Requested();
+    public static int Count => _chosen > 0 ? _chosen : Default;
 
     /// <summary>Makes <paramref name="threads"/> the count; each thread takes it up at its next oneDNN call.</summary>
     public static void Set(int threads)
