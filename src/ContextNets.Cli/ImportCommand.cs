@@ -39,7 +39,7 @@ internal static class ImportCommand
             {
                 if (p.GetValue(model) is not null) throw new CliException($"{path} is an ONNX file: its graph is the model; leave out --model.");
                 string onnxOut = p.GetValue(output) ?? DefaultOutput(path);
-                OutputFile.Require(onnxOut, "--out");
+                OutputFile.Require(onnxOut, "--out", Path.GetFileNameWithoutExtension(path) + ".safetensors");
                 OnnxImportCommand.Run(path, onnxOut, p.GetValue(map));
                 return 0;
             }

@@ -12,7 +12,7 @@ internal static class OnnxRunCommand
 {
     public static void Run(string modelPath, string inputPath, string outputPath, bool prepared)
     {
-        OutputFile.Require(outputPath, "--output");
+        OutputFile.Require(outputPath, "--output", "out.safetensors");
         if (!File.Exists(inputPath)) throw new CliException($"The input file {inputPath} does not exist.");
         using var inputs = SafetensorsFile.Read(inputPath);
         using var model = OnnxFile.Load(modelPath);
