@@ -8,14 +8,15 @@ namespace ContextNets.Cli;
 
 /// <summary>
 /// `ctxnet import FILE --model M`: reads a PyTorch state dict (torch.save .pth/.pt, or safetensors) into a zoo model,
-/// mapping mmcv or official ResNeSt names onto the model's, and writes the model's weights as safetensors.
+/// mapping mmcv or official ResNeSt names onto the model's, and writes the model's weights as safetensors. An ONNX
+/// file needs no --model: <see cref="OnnxImportCommand"/> imports its graph.
 /// </summary>
 internal static class ImportCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "A torch.save file (.pth, .pt) or a safetensors file; the format is told by its first bytes." };
-        var model = new Option<string>("--model") { Description = "The zoo model the weights are for (ctxnet models lists them).", Required = true };
+        var file = new Argument<string>("FILE") { Description = "A torch.save file (.pth, .pt), a safetensors file (the format is told by its first bytes), or an ONNX file (FILE.onnx)." };
+        var model = new Option<string?>("--model") { Description = "The zoo model the weights are for (ctxnet models lists them); not for an ONNX file." };
         var classes = new Option<int?>("--classes") { Description = "Classifier outputs (default: the model's)." };
         var inChannels = new Option<int?>("--in-channels") { Description = "Image channels (default: the model's)." };
         var output = new Option<string?>("--out") { Description = "The safetensors file to write (default: FILE with the extension .safetensors)." };
@@ -34,7 +35,15 @@ internal static class ImportCommand
         command.SetAction(p =>
         {
             string path = p.GetValue(file)!;
-            string name = p.GetValue(model)!;
+            if (OnnxFile.Is(path))
+            {
+                if (p.GetValue(model) is not null) throw new CliException($"{path} is an ONNX file: its graph is the model; leave out --model.");
+                string onnxOut = p.GetValue(output) ?? DefaultOutput(path);
+                OutputFile.Require(onnxOut, "--out", Path.GetFileNameWithoutExtension(path) + ".safetensors");
+                OnnxImportCommand.Run(path, onnxOut, p.GetValue(map));
+                return 0;
+            }
+            string name = p.GetValue(model) ?? throw new CliException("--model is required: name the zoo model the weights are for (ctxnet models lists them).");
             KeyConvention keys;
             try { keys = KeyConventions.Parse(p.GetValue(convention)!); }
             catch (ArgumentException e) { throw new CliException($"--convention: {e.Message}"); }

@@ -7,7 +7,8 @@ namespace ContextNets.Cli;
 /// <summary>
 /// `ctxnet run MODEL --weights W --input IN --output OUT`: one eval-mode run of a zoo model on the tensor `x` of a
 /// safetensors file, its outputs written under the names the model gives them (<see cref="OutputNames"/>), so that a
-/// port can be checked against PyTorch tensor by tensor.
+/// port can be checked against PyTorch tensor by tensor. MODEL may also be an ONNX file (<see cref="OnnxRunCommand"/>),
+/// which needs no --weights.
 /// </summary>
 internal static class RunCommand
 {
@@ -15,8 +16,8 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "A zoo model, by name (ctxnet models lists them)." };
-        var weights = new Option<string>("--weights") { Description = "The model's weights: safetensors or a torch.save file, loaded strictly.", Required = true };
+        var model = new Argument<string>("MODEL") { Description = "A zoo model, by name (ctxnet models lists them), or an ONNX file (FILE.onnx)." };
+        var weights = new Option<string?>("--weights") { Description = "The zoo model's weights: safetensors or a torch.save file, loaded strictly." };
         var input = new Option<string>("--input") { Description = $"A safetensors file holding the input as '{InputKey}' (images [N, C, H, W] for a classifier).", Required = true };
         var output = new Option<string>("--output") { Description = "The safetensors file to write the outputs to (logits for a classifier).", Required = true };
         var prepared = new Option<bool>("--prepared") { Description = "Run the folded inference path (BatchNorm folded into the convolutions, post-ops fused)." };
@@ -27,7 +28,15 @@ internal static class RunCommand
         };
         command.SetAction(p =>
         {
-            Run(p.GetValue(model)!, p.GetValue(weights)!, p.GetValue(input)!, p.GetValue(output)!, p.GetValue(prepared), p.GetValue(classes));
+            string name = p.GetValue(model)!;
+            if (OnnxFile.Is(name))
+            {
+                if (p.GetValue(weights) is not null || p.GetValue(classes) is not null)
+                    throw new CliException($"{name} is an ONNX file: its weights and classes are in it; leave out --weights and --classes.");
+                OnnxRunCommand.Run(name, p.GetValue(input)!, p.GetValue(output)!, p.GetValue(prepared));
+            }
+            else Run(name, p.GetValue(weights) ?? throw new CliException("--weights is required for a zoo model."), p.GetValue(input)!, p.GetValue(output)!,
+                p.GetValue(prepared), p.GetValue(classes));
             return 0;
         });
         return command;
@@ -35,8 +44,7 @@ internal static class RunCommand
 
     private static void Run(string name, string weightsPath, string inputPath, string outputPath, bool prepared, int? classes)
     {
-        if (name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || File.Exists(name))
-            throw new CliException($"MODEL is a zoo model's name; running a file such as {name} arrives with the issue \"Models from outside\".");
+        if (File.Exists(name)) throw new CliException($"MODEL is a zoo model's name or an ONNX file (FILE.onnx); {name} is neither.");
         ModelCatalog.Require(name);
         OutputFile.Require(outputPath, "--output", "out.safetensors");
         if (!File.Exists(inputPath)) throw new CliException($"The input file {inputPath} does not exist.");

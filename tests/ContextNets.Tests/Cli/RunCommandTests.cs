@@ -56,7 +56,9 @@ public sealed class RunCommandTests : IDisposable
         string output = Path.Combine(_dir, "out.safetensors");
         foreach (var (args, says) in new[]
         {
-            ($"run {onnx} --weights {weights} --input {input} --output {output}", "\"Models from outside\""),
+            ($"run {onnx} --weights {weights} --input {input} --output {output}", "leave out --weights and --classes"),
+            ($"run {onnx} --input {input} --output {output}", "has no graph"),
+            ($"run resnet20 --input {input} --output {output}", "--weights is required for a zoo model"),
             ($"run resnet20 --weights {weights} --input {input} --output {_dir}", "is a folder"),
             ($"run resnet20 --weights {weights} --input {noX} --output {output}", "has no tensor 'x' (it holds images)"),
             ($"run resnet20 --weights {weights} --input {input} --output {output} --classes 2000000000", "cannot be built"),

@@ -4,7 +4,7 @@ namespace ContextNets.Tests.Export;
 
 /// <summary>
 /// An outside tool kept running for a whole test run that answers one line per request line (the ONNX checker in
-/// Python, ONNX Runtime in Node), so that each check does not pay for starting the interpreter and loading the library.
+/// Python), so that each check does not pay for starting the interpreter and loading the library.
 /// </summary>
 internal sealed class LineProcess : IDisposable
 {
