@@ -47,7 +47,7 @@ internal abstract class ImportedOp
     }
 }
 
-/// <summary>The values of one run of the graph by name, and the int constants the shape ops read at load.</summary>
+/// <summary>The float values of one run of the graph by name (the int constants were read at load, by the ops that need them).</summary>
 internal sealed class GraphValues(Dictionary<string, Tensor> values)
 {
     public Tensor this[string name] =>

@@ -7,8 +7,8 @@ namespace ContextNets.Import;
 /// An ONNX graph as a trainable module. Float initializers become the module's parameters under their ONNX names
 /// (BatchNorm running statistics become buffers), so the optimizer, the state dict and checkpoints see them as in
 /// any model; int initializers and Constant nodes are read at load as the shapes, sizes and axes of the ops that
-/// need them. <see cref="Forward"/> feeds the first graph input and returns the first graph output; <see cref="Run"/>
-/// feeds them all. Every node runs on the framework's differentiable ops, so gradients flow to every parameter.
+/// need them. <see cref="Forward"/> runs a one-input graph and returns its first output; <see cref="Run"/> takes
+/// every input and returns every output. Every node runs on the framework's differentiable ops, so gradients flow to every parameter.
 /// </summary>
 public sealed class OnnxModel : NamedTensorTree
 {
