@@ -14,6 +14,7 @@ public static class Blocks
             "splat" => SplitAttention.FromConfig(config),
             "sk" => SelectiveKernel.FromConfig(config),
             "nl" => NonLocal.FromConfig(config),
+            "cca" => CrissCross.FromConfig(config),
             _ => throw new ArgumentException($"Unknown block kind '{block}'; ContextNets knows: gc, snl, se, nl, splat, sk."),
         };
         try
