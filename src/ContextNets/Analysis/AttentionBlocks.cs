@@ -3,19 +3,6 @@ using ContextNets.NN;
 
 namespace ContextNets.Analysis;
 
-/// <summary>What a block's attention is, for analysis.</summary>
-public enum AttentionKind
-{
-    /// <summary>A map per query position: the non-local block's [N, Np, Np'].</summary>
-    Pairwise,
-
-    /// <summary>One map over the positions, shared by every query: SNL's and GC's attention pooling [N, H*W].</summary>
-    Pooling,
-
-    /// <summary>Weights without a spatial map: SE's channel gate, split attention's radix weights, GC with average pooling.</summary>
-    Gate,
-}
-
 /// <summary>An attention block of a model, by its dotted name in the module tree.</summary>
 public sealed record AttentionBlock(string Name, Module Module, AttentionKind Kind)
 {
