@@ -48,8 +48,9 @@ public sealed class CrissCross : Module, IAttentionSource
         BlockInput.Check("CrissCross", x, Channels);
         for (int r = 0; r < Recurrence; r++)
         {
-            x = CrissCrossOp.Forward(x, QueryConv.Forward(x), KeyConv.Forward(x), ValueConv.Forward(x), Gamma, out var attention);
-            if (r == Recurrence - 1) _capture.Keep(attention, attention.Shape);
+            bool last = r == Recurrence - 1;
+            x = CrissCrossOp.Forward(x, QueryConv, KeyConv, ValueConv, Gamma, last && CaptureAttention, out var attention);
+            if (attention is not null) _capture.Keep(attention, attention.Shape);
         }
         return x;
     }

@@ -4,23 +4,10 @@ using ContextNets.Backend.Managed;
 namespace ContextNets.Attention;
 
 /// <summary>
-/// The sizes of one criss-cross pass over channels-last maps: N frames of H x W positions, Cq query/key channels and
-/// C value channels. Every position u = (n, i, j) holds Path = H + W attention slots: slot a &lt; H is the key at
-/// (a, j) in its column, slot H + b the key at (i, b) in its row. Its own column slot (a = i) is masked to weight 0,
-/// so that the position, which lies on both lines, is counted once (through the row), as in the official CCNet.
-/// </summary>
-internal readonly record struct CrissCrossGeometry(int N, int H, int W, int Cq, int C)
-{
-    public int Path => H + W;
-    public int Positions => N * H * W;
-
-    /// <summary>The position that slot <paramref name="slot"/> of query (n, i, j) reads.</summary>
-    public long Key(int n, int i, int j, int slot) => slot < H ? ((long)n * H + slot) * W + j : ((long)n * H + i) * W + slot - H;
-}
-
-/// <summary>
-/// Forward and backward of criss-cross attention, side by side, on positions-major (channels-last) buffers. Each
-/// query reads H + W - 1 keys, so the whole pass is O(positions x (H + W) x (Cq + C)) and needs no matmul library.
+/// The attention of a criss-cross pass, forward and backward side by side, on the float64 projections of
+/// <see cref="CrissCrossProjection"/> (positions-major [positions, Projected]: q, then k, then v). Each query reads
+/// H + W - 1 keys, so the pass is O(positions x (H + W) x (Cq + C)) and needs no matmul library. The softmax and the
+/// sums over a path stay in float64 (see <see cref="CrissCrossProjection"/> for why).
 /// </summary>
 internal static unsafe class CrissCrossKernels
 {
@@ -28,10 +15,10 @@ internal static unsafe class CrissCrossKernels
     /// attention [positions, Path] = one softmax over each query's criss-cross logits q_u . k_s, and
     /// aggregate [positions, C] = sum over the path of attention x v.
     /// </summary>
-    public static void Forward(CrissCrossGeometry g, float* q, float* k, float* v, float* attention, float* aggregate)
+    public static void Forward(CrissCrossGeometry g, double* proj, double* attention, double* aggregate)
     {
-        int rows = g.N * g.H;
-        Par.For(rows, (long)g.W * g.Path * (g.Cq + g.C), (begin, end) =>
+        int width = g.Projected, cq = g.Cq, c = g.C;
+        Par.For(g.Rows, g.RowWork, (begin, end) =>
         {
             for (int row = begin; row < end; row++)
             {
@@ -39,81 +26,90 @@ internal static unsafe class CrissCrossKernels
                 for (int j = 0; j < g.W; j++)
                 {
                     long u = (long)row * g.W + j;
-                    var a = new Span<float>(attention + u * g.Path, g.Path);
-                    var qu = new ReadOnlySpan<float>(q + u * g.Cq, g.Cq);
+                    var a = new Span<double>(attention + u * g.Path, g.Path);
+                    var q = new ReadOnlySpan<double>(proj + u * width, cq);
                     for (int s = 0; s < g.Path; s++)
-                        a[s] = s == i ? float.NegativeInfinity : TensorPrimitives.Dot(qu, new ReadOnlySpan<float>(k + g.Key(n, i, j, s) * g.Cq, g.Cq));
+                        a[s] = s == i ? double.NegativeInfinity : TensorPrimitives.Dot<double>(q, new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + cq, cq));
                     Softmax(a);
-                    var out_ = new Span<float>(aggregate + u * g.C, g.C);
-                    out_.Clear();
+                    var sum = new Span<double>(aggregate + u * c, c);
+                    sum.Clear();
                     for (int s = 0; s < g.Path; s++)
-                        if (a[s] != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + g.Key(n, i, j, s) * g.C, g.C), a[s], out_, out_);
+                        if (a[s] != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + 2 * cq, c), a[s], sum, sum);
                 }
             }
         });
     }
 
     /// <summary>The softmax of one query's logits in place; the masked slot (-inf) comes out exactly 0.</summary>
-    private static void Softmax(Span<float> a)
+    private static void Softmax(Span<double> a)
     {
-        float max = TensorPrimitives.Max(a);
-        double sum = 0;
-        for (int s = 0; s < a.Length; s++)
+        double max = TensorPrimitives.Max<double>(a);
+        for (int s = 0; s < a.Length; s++) a[s] = Math.Exp(a[s] - max);
+        TensorPrimitives.Multiply<double>(a, 1 / TensorPrimitives.Sum<double>(a), a);
+    }
+
+    /// <summary>y = gamma x aggregate + x, rounded to float32 once.</summary>
+    public static void Residual(CrissCrossGeometry g, float* x, double* aggregate, double gamma, float* y)
+    {
+        int c = g.C;
+        Par.For(g.Rows, (long)g.W * c, (begin, end) =>
         {
-            a[s] = MathF.Exp(a[s] - max);
-            sum += a[s];
-        }
-        TensorPrimitives.Multiply(a, (float)(1 / sum), a);
+            for (long e = (long)begin * g.W * c; e < (long)end * g.W * c; e++) y[e] = (float)(gamma * aggregate[e] + x[e]);
+        });
     }
 
     /// <summary>
-    /// The first backward sweep, over queries: for the gradient gAgg of the aggregate (gamma x grad y, the scale
-    /// passed in so that it is never materialized), the logit gradients gLogits [positions, Path] and grad q.
-    /// The softmax backward's sum over the path, sum_s a_s g_s, is accumulated in float64: it is a difference of
-    /// nearly equal terms when one slot dominates, which is what makes float32 miss a float64 reference.
+    /// The first backward sweep, over queries u: grad aggregate_u = gamma x grad y_u (kept in
+    /// <paramref name="gAggregate"/> for the second sweep), the logit gradients gLogits [positions, Path],
+    /// grad q_u into the query columns of gProj, and gamma's gradient, sum of grad y x aggregate (one partial per row
+    /// in <paramref name="gammaRows"/>, summed in order by the caller, so that the result does not depend on threads).
     /// </summary>
-    public static void QueryBackward(CrissCrossGeometry g, float* gy, float scale, float* k, float* v, float* attention, float* gLogits, float* gq)
+    public static void QueryBackward(CrissCrossGeometry g, float* gy, double gamma, double* proj, double* attention, double* aggregate,
+        double* gAggregate, double* gLogits, double* gProj, double[] gammaRows)
     {
-        int rows = g.N * g.H;
-        Par.For(rows, (long)g.W * g.Path * (g.Cq + g.C), (begin, end) =>
+        int width = g.Projected, cq = g.Cq, c = g.C;
+        Par.For(g.Rows, g.RowWork, (begin, end) =>
         {
             for (int row = begin; row < end; row++)
             {
                 int n = row / g.H, i = row % g.H;
+                double gammaSum = 0;
                 for (int j = 0; j < g.W; j++)
                 {
                     long u = (long)row * g.W + j;
-                    var a = new ReadOnlySpan<float>(attention + u * g.Path, g.Path);
-                    var ge = new Span<float>(gLogits + u * g.Path, g.Path);
-                    var gyu = new ReadOnlySpan<float>(gy + u * g.C, g.C);
-                    double weighted = 0;
+                    var ga = new Span<double>(gAggregate + u * c, c);
+                    TensorPrimitives.ConvertChecked<float, double>(new ReadOnlySpan<float>(gy + u * c, c), ga);
+                    gammaSum += TensorPrimitives.Dot<double>(ga, new ReadOnlySpan<double>(aggregate + u * c, c));
+                    TensorPrimitives.Multiply<double>(ga, gamma, ga);
+
+                    var a = new ReadOnlySpan<double>(attention + u * g.Path, g.Path);
+                    var ge = new Span<double>(gLogits + u * g.Path, g.Path);
+                    for (int s = 0; s < g.Path; s++)
+                        ge[s] = a[s] == 0 ? 0 : TensorPrimitives.Dot<double>(ga, new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + 2 * cq, c));
+                    double weighted = TensorPrimitives.Dot<double>(a, ge);
+                    var gq = new Span<double>(gProj + u * width, cq);
+                    gq.Clear();
                     for (int s = 0; s < g.Path; s++)
                     {
-                        ge[s] = a[s] == 0f ? 0f : scale * TensorPrimitives.Dot(gyu, new ReadOnlySpan<float>(v + g.Key(n, i, j, s) * g.C, g.C));
-                        weighted += (double)a[s] * ge[s];
-                    }
-                    var gqu = new Span<float>(gq + u * g.Cq, g.Cq);
-                    gqu.Clear();
-                    for (int s = 0; s < g.Path; s++)
-                    {
-                        ge[s] = (float)(a[s] * (ge[s] - weighted));
-                        if (ge[s] != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(k + g.Key(n, i, j, s) * g.Cq, g.Cq), ge[s], gqu, gqu);
+                        ge[s] = a[s] * (ge[s] - weighted);
+                        if (ge[s] != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + cq, cq), ge[s], gq, gq);
                     }
                 }
+                gammaRows[row] = gammaSum;
             }
         });
     }
 
     /// <summary>
-    /// The second backward sweep, over keys: each position r = (n, a, b) gathers from the queries whose path holds
-    /// it (its column's queries through their slot a, its row's queries through their slot H + b), so that every
-    /// thread writes only its own rows: grad k_r = sum gLogits x q, grad v_r = scale x sum attention x grad y.
-    /// Either output may be null when its input needs no gradient.
+    /// The second backward sweep, over keys r = (n, a, b): r gathers from the queries whose path holds it (its
+    /// column's queries through their slot a, its row's queries through their slot H + b), so that every job writes
+    /// only its own rows: grad k_r = sum gLogits x q and grad v_r = sum attention x grad aggregate, into the key and
+    /// value columns of gProj.
     /// </summary>
-    public static void KeyValueBackward(CrissCrossGeometry g, float* gy, float scale, float* q, float* attention, float* gLogits, float* gk, float* gv)
+    public static void KeyValueBackward(CrissCrossGeometry g, double* proj, double* attention, double* gAggregate, double* gLogits, double* gProj)
     {
-        int rows = g.N * g.H;
-        Par.For(rows, (long)g.W * g.Path * (g.Cq + g.C), (begin, end) =>
+        int width = g.Projected, cq = g.Cq, c = g.C;
+        Par.For(g.Rows, g.RowWork, (begin, end) =>
         {
             for (int row = begin; row < end; row++)
             {
@@ -121,45 +117,30 @@ internal static unsafe class CrissCrossKernels
                 for (int b = 0; b < g.W; b++)
                 {
                     long r = (long)row * g.W + b;
-                    var gkr = gk is null ? default : new Span<float>(gk + r * g.Cq, g.Cq);
-                    var gvr = gv is null ? default : new Span<float>(gv + r * g.C, g.C);
-                    gkr.Clear();
-                    gvr.Clear();
-                    // Queries in column b (the query at row a itself has this slot masked) and in row a.
+                    var gk = new Span<double>(gProj + r * width + cq, cq);
+                    var gv = new Span<double>(gProj + r * width + 2 * cq, c);
+                    gk.Clear();
+                    gv.Clear();
+                    // The query at (a, b) itself has this column slot masked, so it is skipped there and met in the row.
                     for (int i = 0; i < g.H; i++)
-                        if (i != a) Gather(g, ((long)n * g.H + i) * g.W + b, a, q, gy, attention, gLogits, gkr, gvr);
+                    {
+                        if (i == a) continue;
+                        long u = ((long)n * g.H + i) * g.W + b;
+                        Gather(gLogits[u * g.Path + a], attention[u * g.Path + a], proj + u * width, gAggregate + u * c, gk, gv);
+                    }
                     for (int j = 0; j < g.W; j++)
-                        Gather(g, (long)row * g.W + j, g.H + b, q, gy, attention, gLogits, gkr, gvr);
-                    if (gv is not null) TensorPrimitives.Multiply(gvr, scale, gvr);
+                    {
+                        long u = (long)row * g.W + j;
+                        Gather(gLogits[u * g.Path + g.H + b], attention[u * g.Path + g.H + b], proj + u * width, gAggregate + u * c, gk, gv);
+                    }
                 }
             }
         });
     }
 
-    private static void Gather(CrissCrossGeometry g, long u, int slot, float* q, float* gy, float* attention, float* gLogits, Span<float> gk, Span<float> gv)
+    private static void Gather(double gLogit, double weight, double* q, double* gAggregate, Span<double> gk, Span<double> gv)
     {
-        float ge = gLogits[u * g.Path + slot], at = attention[u * g.Path + slot];
-        if (!gk.IsEmpty && ge != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(q + u * g.Cq, g.Cq), ge, gk, gk);
-        if (!gv.IsEmpty && at != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(gy + u * g.C, g.C), at, gv, gv);
-    }
-
-    /// <summary>y = gamma x aggregate + x over the whole buffer.</summary>
-    public static void Residual(float* x, float* aggregate, float gamma, float* y, long count) =>
-        TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(aggregate, (int)count), gamma, new ReadOnlySpan<float>(x, (int)count), new Span<float>(y, (int)count));
-
-    /// <summary>gamma's gradient, the sum of grad y x aggregate over the whole buffer, in float64.</summary>
-    public static double GammaGradient(float* gy, float* aggregate, long count)
-    {
-        double sum = 0;
-        var a = new ReadOnlySpan<float>(aggregate, (int)count);
-        var b = new ReadOnlySpan<float>(gy, (int)count);
-        const int Block = 1024;
-        // Float32 dot products of short blocks, summed in float64: SIMD speed, and the error of a long sum stays small.
-        for (int s = 0; s < a.Length; s += Block)
-        {
-            int len = Math.Min(Block, a.Length - s);
-            sum += TensorPrimitives.Dot(a.Slice(s, len), b.Slice(s, len));
-        }
-        return sum;
+        if (gLogit != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(q, gk.Length), gLogit, gk, gk);
+        if (weight != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(gAggregate, gv.Length), weight, gv, gv);
     }
 }

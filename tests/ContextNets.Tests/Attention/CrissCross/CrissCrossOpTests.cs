@@ -1,4 +1,6 @@
 using ContextNets.Attention;
+using ContextNets.Autograd;
+using ContextNets.NN;
 using ContextNets.Backend.Reference;
 using ContextNets.Tests.Support;
 
@@ -6,7 +8,7 @@ namespace ContextNets.Tests.Attention.CrissCross;
 
 /// <summary>
 /// The fused criss-cross op against its float64 oracle, whose own backward is checked by finite differences.
-/// Inputs: x [N, C, H, W], q and k [N, Cq, H, W], v [N, C, H, W], gamma [1].
+/// Inputs: x [N, C, H, W], the query, key and value 1x1 convs (C -> Cq, Cq, C) and gamma [1].
 /// </summary>
 public class CrissCrossOpTests
 {
@@ -41,7 +43,7 @@ public class CrissCrossOpTests
     [Fact]
     public void ReferenceCountsTheCrossingOnceAndNormalizesOverTheUnion()
     {
-        var inputs = Inputs(1, 2, 1, 3, 4);
+        var inputs = Inputs(1, 8, 1, 3, 4);
         var a = RefCrissCross.Attention(inputs);
         for (int i = 0; i < 3; i++)
         for (int j = 0; j < 4; j++)
@@ -61,45 +63,89 @@ public class CrissCrossOpTests
         var inputs = Inputs(n, c, cq, h, w);
         var gy = RefTensor.Random(inputs[0].Shape, 9);
         var expected = RefCrissCross.Backward(inputs, gy);
-        string[] names = ["grad x", "grad q", "grad k", "grad v", "grad gamma"];
+        string[] names = ["x", "query weight", "query bias", "key weight", "key bias", "value weight", "value bias", "gamma"];
         foreach (var format in new[] { MemoryFormat.Contiguous, MemoryFormat.ChannelsLast })
         {
             using var scope = Tensor.Scope();
-            var t = inputs.Select(r => In(r, format)).ToArray();
-            var y = CrissCrossOp.Forward(t[0], t[1], t[2], t[3], t[4], out var attention);
+            using var convs = new Convs(inputs);
+            var x = In(inputs[0], format);
+            var y = CrissCrossOp.Forward(x, convs.Query, convs.Key, convs.Value, convs.Gamma, keepAttention: true, out var attention);
             Check.Close(RefCrissCross.Forward(inputs), y, what: $"{format} y");
-            Check.Close(RefCrissCross.Attention(inputs), attention, what: $"{format} attention");
+            Check.Close(RefCrissCross.Attention(inputs), attention!, what: $"{format} attention");
             y.Backward(In(gy, format, requiresGrad: false));
-            for (int k = 0; k < t.Length; k++) Check.Close(expected[k], t[k].Grad!, what: $"{format} {names[k]}");
+            Tensor[] grads = [x.Grad!, .. convs.Parameters.Select(p => p.Grad!)];
+            for (int k = 0; k < grads.Length; k++) Check.Close(expected[k], grads[k], what: $"{format} grad {names[k]}");
+        }
+    }
+
+    /// <summary>The three convs and gamma loaded from the reference inputs 1..7.</summary>
+    private sealed class Convs : IDisposable
+    {
+        public Convs(RefTensor[] inputs)
+        {
+            int c = inputs[0].Shape[1], cq = inputs[1].Shape[0];
+            Query = Load(new Conv2d(c, cq, 1), inputs[1], inputs[2]);
+            Key = Load(new Conv2d(c, cq, 1), inputs[3], inputs[4]);
+            Value = Load(new Conv2d(c, c, 1), inputs[5], inputs[6]);
+            Gamma = Tensor.FromArray([(float)inputs[7].Data[0]], 1);
+            Gamma.RequiresGrad = true;
+        }
+
+        public Conv2d Query { get; }
+        public Conv2d Key { get; }
+        public Conv2d Value { get; }
+        public Tensor Gamma { get; }
+        public Tensor[] Parameters => [Query.Weight, Query.Bias!, Key.Weight, Key.Bias!, Value.Weight, Value.Bias!, Gamma];
+
+        private static Conv2d Load(Conv2d conv, RefTensor weight, RefTensor bias)
+        {
+            conv.LoadStateDict(new Dictionary<string, Tensor> { ["weight"] = weight.ToTensor(), ["bias"] = bias.ToTensor() });
+            return conv;
+        }
+
+        public void Dispose()
+        {
+            Query.Dispose();
+            Key.Dispose();
+            Value.Dispose();
         }
     }
 
     [Fact]
-    public void WithoutGradientsNothingIsRecorded()
+    public void WithoutGradientsNothingIsRecordedAndNoAttentionIsKept()
     {
         using var scope = Tensor.Scope();
-        var t = Inputs(1, 8, 1, 3, 3).Select(r => r.ToTensor()).ToArray();
-        var y = CrissCrossOp.Forward(t[0], t[1], t[2], t[3], t[4], out _);
-        Assert.False(y.RequiresGrad);
+        using (GradMode.NoGrad())
+        {
+            using var convs = new Convs(Inputs(1, 8, 1, 3, 3));
+            var y = CrissCrossOp.Forward(Tensor.Randn(new Shape(1, 8, 3, 3), seed: 1), convs.Query, convs.Key, convs.Value, convs.Gamma, keepAttention: false, out var attention);
+            Assert.False(y.RequiresGrad);
+            Assert.Null(attention);
+        }
     }
 
     [Fact]
-    public void MismatchedShapesFailClearly()
+    public void MismatchedProjectionsFailClearly()
     {
         using var scope = Tensor.Scope();
-        var t = Inputs(1, 8, 1, 3, 3).Select(r => r.ToTensor()).ToArray();
-        var narrowK = Tensor.Zeros(new Shape(1, 2, 3, 3));
-        Assert.Contains("k [1, 2, 3, 3] must have the shape of q", Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(t[0], t[1], narrowK, t[3], t[4], out _)).Message);
-        Assert.Contains("v [1, 1, 3, 3] must have the shape of x", Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(t[0], t[1], t[2], t[1], t[4], out _)).Message);
-        Assert.Contains("gamma [2] must be [1]", Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(t[0], t[1], t[2], t[3], Tensor.Zeros(new Shape(2)), out _)).Message);
+        using var convs = new Convs(Inputs(1, 8, 1, 3, 3));
+        using var wide = new Conv2d(8, 2, 1);
+        using var noBias = new Conv2d(8, 8, 1, bias: false);
+        var x = Tensor.Randn(new Shape(1, 8, 3, 3), seed: 1);
+        Assert.Contains("the key projection must be a 1x1 conv with bias from 8 to 1 channels, not 1x1 from 8 to 2",
+            Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(x, convs.Query, wide, convs.Value, convs.Gamma, false, out _)).Message);
+        Assert.Contains("the value projection must be a 1x1 conv with bias",
+            Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(x, convs.Query, convs.Key, noBias, convs.Gamma, false, out _)).Message);
+        Assert.Contains("gamma [2] must be [1]",
+            Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(x, convs.Query, convs.Key, convs.Value, Tensor.Zeros(new Shape(2)), false, out _)).Message);
     }
 
     private static RefTensor[] Inputs(int n, int c, int cq, int h, int w) =>
     [
         RefTensor.Random([n, c, h, w], 1),
-        RefTensor.Random([n, cq, h, w], 2),
-        RefTensor.Random([n, cq, h, w], 3),
-        RefTensor.Random([n, c, h, w], 4),
+        RefTensor.Random([cq, c, 1, 1], 2, 0.5), RefTensor.Random([cq], 3, 0.5),
+        RefTensor.Random([cq, c, 1, 1], 4, 0.5), RefTensor.Random([cq], 5, 0.5),
+        RefTensor.Random([c, c, 1, 1], 6, 0.5), RefTensor.Random([c], 7, 0.5),
         new RefTensor([1], [0.7]),
     ];
 

@@ -5,18 +5,20 @@ namespace ContextNets.Tests.Attention.CrissCross;
 /// <summary>
 /// One criss-cross pass in float64 on row-major NCHW, written from the paper with plain loops (the oracle of the fast
 /// kernels): for query (i, j), the logits q_ij . k over its column without itself and its whole row, one softmax over
-/// them, aggregate = sum of softmax x v, y = gamma x aggregate + x. Inputs are x, q, k, v, gamma.
+/// them, aggregate = sum of softmax x v, y = gamma x aggregate + x, where q, k and v are 1x1 convs of x. Inputs are
+/// x, the query conv's weight and bias, the key conv's, the value conv's, and gamma.
 /// </summary>
 internal static class RefCrissCross
 {
     public static RefTensor Forward(RefTensor[] p) => Run(p, null).y;
 
-    /// <summary>The gradients of sum(y x gy) with respect to x, q, k, v and gamma.</summary>
+    /// <summary>The gradients of sum(y x gy) with respect to every input.</summary>
     public static RefTensor[] Backward(RefTensor[] p, RefTensor gy) => Run(p, gy).grads!;
 
     /// <summary>The softmax weights [N, H, W, H + W] in the fast op's slot order (column slot i masked to 0).</summary>
-    public static RefTensor Attention(RefTensor[] p)
+    public static RefTensor Attention(RefTensor[] inputs)
     {
+        var p = Projected(inputs);
         var (n, h, w, _, _) = Sizes(p);
         var a = new RefTensor([n, h, w, h + w]);
         for (int b = 0; b < n; b++)
@@ -31,8 +33,9 @@ internal static class RefCrissCross
         return a;
     }
 
-    private static (RefTensor y, RefTensor[]? grads) Run(RefTensor[] p, RefTensor? gy)
+    private static (RefTensor y, RefTensor[]? grads) Run(RefTensor[] inputs, RefTensor? gy)
     {
+        var p = Projected(inputs);
         var (x, q, k, v, gamma) = (p[0], p[1], p[2], p[3], p[4].Data[0]);
         var (n, h, w, cq, c) = Sizes(p);
         var y = x.Clone();
@@ -68,7 +71,58 @@ internal static class RefCrissCross
                 }
             }
         }
-        return (y, grads);
+        return (y, grads is null ? null : ThroughProjections(inputs, grads));
+    }
+
+    /// <summary>x, q, k, v, gamma from x, the three convs' weights and biases, and gamma.</summary>
+    private static RefTensor[] Projected(RefTensor[] p) =>
+        [p[0], Conv1x1(p[0], p[1], p[2]), Conv1x1(p[0], p[3], p[4]), Conv1x1(p[0], p[5], p[6]), p[7]];
+
+    private static RefTensor Conv1x1(RefTensor x, RefTensor weight, RefTensor bias)
+    {
+        int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3], o = weight.Shape[0];
+        var y = new RefTensor([n, o, h, w]);
+        for (int b = 0; b < n; b++)
+        for (int oc = 0; oc < o; oc++)
+        for (int i = 0; i < h; i++)
+        for (int j = 0; j < w; j++)
+        {
+            double sum = bias.Data[oc];
+            for (int ch = 0; ch < c; ch++) sum += weight.Data[oc * c + ch] * x[b, ch, i, j];
+            y[b, oc, i, j] = sum;
+        }
+        return y;
+    }
+
+    /// <summary>From the gradients of x (residual), q, k, v and gamma to those of every input.</summary>
+    private static RefTensor[] ThroughProjections(RefTensor[] p, RefTensor[] g)
+    {
+        var x = p[0];
+        var gx = g[0];
+        var result = new RefTensor[8];
+        for (int m = 0; m < 3; m++)
+        {
+            var (weight, gOut) = (p[1 + 2 * m], g[1 + m]);
+            var (gw, gb) = (new RefTensor(weight.Shape), new RefTensor([weight.Shape[0]]));
+            int o = weight.Shape[0], c = x.Shape[1];
+            for (int b = 0; b < x.Shape[0]; b++)
+            for (int oc = 0; oc < o; oc++)
+            for (int i = 0; i < x.Shape[2]; i++)
+            for (int j = 0; j < x.Shape[3]; j++)
+            {
+                double go = gOut[b, oc, i, j];
+                gb.Data[oc] += go;
+                for (int ch = 0; ch < c; ch++)
+                {
+                    gw.Data[oc * c + ch] += go * x[b, ch, i, j];
+                    gx.Data[x.Offset(b, ch, i, j)] += go * weight.Data[oc * c + ch];
+                }
+            }
+            (result[1 + 2 * m], result[2 + 2 * m]) = (gw, gb);
+        }
+        result[0] = gx;
+        result[7] = g[4];
+        return result;
     }
 
     /// <summary>The column without (i, j), then the whole row.</summary>
