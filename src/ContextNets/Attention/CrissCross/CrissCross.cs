@@ -34,9 +34,9 @@ public sealed class CrissCross : Module, IAttentionSource
     public Tensor Gamma { get; }
 
     /// <summary>
-    /// When true, Forward keeps the last pass's softmax weights [N, H, W, H + W] in <see cref="LastAttention"/>:
-    /// for query (i, j), slot a &lt; H weighs the column position (a, j) (slot i is the masked self, 0), slot H + b
-    /// the row position (i, b).
+    /// When true, Forward keeps the last pass's attention in <see cref="LastAttention"/> as a pairwise map
+    /// [N, H*W, H*W], the shape of the non-local block's: row u holds query u's weights over the whole grid, non-zero
+    /// only on its row and column, so that the analysis of pairwise maps reads it as it reads the non-local block's.
     /// </summary>
     public bool CaptureAttention { get => _capture.Enabled; set => _capture.Enabled = value; }
     public Tensor? LastAttention => _capture.Last;
@@ -50,9 +50,28 @@ public sealed class CrissCross : Module, IAttentionSource
         {
             bool last = r == Recurrence - 1;
             x = CrissCrossOp.Forward(x, QueryConv, KeyConv, ValueConv, Gamma, last && CaptureAttention, out var attention);
-            if (attention is not null) _capture.Keep(attention, attention.Shape);
+            if (attention is not null) KeepAsPairwiseMap(attention);
         }
         return x;
+    }
+
+    /// <summary>Scatters the op's [N, H, W, H + W] path weights onto the grid of keys, [N, H*W, H*W].</summary>
+    private void KeepAsPairwiseMap(Tensor path)
+    {
+        int n = path.Shape[0], h = path.Shape[1], w = path.Shape[2], positions = h * w;
+        using var map = Tensor.Zeros(new Shape(n, positions, positions));
+        var a = path.Span;
+        var m = map.Span;
+        for (int b = 0; b < n; b++)
+        for (int u = 0; u < positions; u++)
+        {
+            int i = u / w, j = u % w;
+            long from = ((long)b * positions + u) * (h + w), to = ((long)b * positions + u) * positions;
+            for (int r = 0; r < h; r++) m[(int)(to + r * w + j)] += a[(int)(from + r)];
+            for (int c = 0; c < w; c++) m[(int)(to + i * w + c)] += a[(int)(from + h + c)];
+        }
+        _capture.Keep(map, map.Shape);
+        path.Dispose();
     }
 
     public override void Dispose()

@@ -47,13 +47,23 @@ public class CrissCrossModuleTests
     }
 
     [Fact]
-    public void CaptureKeepsTheLastPassRowAndColumnWeights()
+    public void CaptureKeepsTheLastPassAsAPairwiseMapOnTheRowAndColumn()
     {
         using var block = new ContextNets.Attention.CrissCross(16) { CaptureAttention = true };
+        block.Gamma.Span[0] = 0.5f;
         using (var scope = Tensor.Scope()) block.Forward(Tensor.Randn(new Shape(2, 16, 3, 5), seed: 4));
         var a = block.LastAttention!;
-        Assert.Equal(new Shape(2, 3, 5, 8), a.Shape);
-        Assert.Equal(0f, a[1, 2, 4, 2]);
-        Assert.Equal(1f, Enumerable.Range(0, 8).Sum(s => a[1, 2, 4, s]), 5);
+        Assert.Equal(new Shape(2, 15, 15), a.Shape);
+        for (int u = 0; u < 15; u++)
+        {
+            double total = 0;
+            for (int key = 0; key < 15; key++)
+            {
+                bool onPath = key / 5 == u / 5 || key % 5 == u % 5;
+                Assert.True(onPath ? a[1, u, key] > 0 : a[1, u, key] == 0, $"query {u}, key {key}: {a[1, u, key]}");
+                total += a[1, u, key];
+            }
+            Assert.Equal(1.0, total, 5);
+        }
     }
 }
