@@ -9,7 +9,7 @@ namespace ContextNets.Attention;
 /// recurs <see cref="Recurrence"/> times with the same weights: two passes carry every position's context to every
 /// other (through the crossing of their lines). Parameter names are the official implementation's.
 /// </summary>
-public sealed class CrissCross : Module, IAttentionSource
+public sealed partial class CrissCross : Module, IAttentionSource
 {
     private readonly AttentionCapture _capture = new();
 
