@@ -24,9 +24,8 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
     /// <summary>The PNG of a block: nl-, snl- or gc- and its dotted name.</summary>
     public static string PictureName(AttentionBlock block)
     {
-        string kind = block.Type switch { "NonLocal" => "nl", "SimplifiedNonLocal" => "snl", _ => "gc" };
         var name = new string([.. block.Name.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_')]);
-        return $"{kind}-{name}.png";
+        return $"{block.ShortName}-{name}.png";
     }
 
     public void Write()

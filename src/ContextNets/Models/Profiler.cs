@@ -6,8 +6,8 @@ namespace ContextNets.Models;
 /// <summary>
 /// Counts parameters and operations (<see cref="OpCount"/>) per module by walking the network with shapes only:
 /// nothing runs. Convolutions, norms, pools and linear layers are counted where they are; the residual blocks as
-/// their forward composes them (branch, shortcut, sum, the module after the block); the attention blocks by the
-/// formulas of <see cref="AttentionCosts"/>, for the ops their forward performs.
+/// their forward composes them (branch, shortcut, sum, the module after the block); the attention blocks by their own
+/// cost formulas (<see cref="IBlockFacets.Cost"/>), for the ops their forward performs.
 /// </summary>
 public static class Profiler
 {
@@ -46,9 +46,7 @@ public static class Profiler
             AvgPool2d p => PoolCost(x, p.Kernel, p.Stride, p.Padding, p.CeilMode),
             Lambda => (x, default),
             ResidualBlock b => Residual(b, name, x),
-            SplitAttention s => SplitAttention(s, name, x),
-            SelectiveKernel s => SelectiveKernel(s, name, x),
-            GlobalContext or SqueezeExcite or SimplifiedNonLocal or NonLocal => (x, AttentionCosts.Of(m, x)),
+            IBlockFacets block => block.Cost(x, new BlockChildren(this, name)),
             _ => InOrder(m, name, x),
         };
 
@@ -90,48 +88,6 @@ public static class Profiler
             return (y, total);
         }
 
-        // conv, bn0 on the input; the gate's fc1, bn1, fc2 on the pooled [N, C, 1, 1]; then the pooling, the radix softmax and the weighted sum.
-        private (Shape, OpCount) SplitAttention(SplitAttention s, string name, Shape x)
-        {
-            var children = s.NamedChildren().ToDictionary(c => c.name, c => c.module);
-            var (u, total) = Visit(children["conv"], Join(name, "conv"), x);
-            total += Visit(children["bn0"], Join(name, "bn0"), u).ops;
-            int n = x[0], r = s.Radix, c = s.OutChannels;
-            total += Gate(children, name, n, c);
-            var y = new Shape(n, c, u[2], u[3]);
-            return (y, total + AttentionCosts.RadixGate(n, r, c, u[2] * u[3]));
-        }
-
-        private OpCount Gate(Dictionary<string, Module> children, string name, int n, int c)
-        {
-            var total = default(OpCount);
-            var gate = new Shape(n, c, 1, 1);
-            foreach (var k in new[] { "fc1", "bn1", "fc2" })
-            {
-                (gate, var ops) = Visit(children[k], Join(name, k), gate);
-                total += ops;
-            }
-            return total;
-        }
-
-        private (Shape, OpCount) SelectiveKernel(SelectiveKernel s, string name, Shape x)
-        {
-            var children = s.NamedChildren().ToDictionary(c => c.name, c => c.module);
-            var paths = (Sequential)children["paths"];
-            var input = s.SplitInput ? x.With(1, x[1] / s.Paths) : x;
-            var total = default(OpCount);
-            var u = x;
-            for (int p = 0; p < paths.Count; p++)
-            {
-                (u, var ops) = Visit(paths[p], Join(name, $"paths.{p}"), input);
-                total += ops;
-            }
-            int n = x[0], c = s.OutChannels;
-            // The gate's fc_reduce, bn and fc_select run on the pooled [N, C, 1, 1].
-            total += Visit(children["attn"], Join(name, "attn"), new Shape(n, c, 1, 1)).ops;
-            return (u, total + AttentionCosts.RadixGate(n, s.Paths, c, u[2] * u[3]));
-        }
-
         private static (Shape, OpCount) ConvCost(Conv2d c, Shape x)
         {
             int ho = (x[2] + 2 * c.Padding - c.Dilation * (c.KernelSize - 1) - 1) / c.Stride + 1;
@@ -162,5 +118,11 @@ public static class Profiler
         }
 
         private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+
+        /// <summary>A block's layers, visited as rows of the profile under the block's name.</summary>
+        private sealed class BlockChildren(Walk walk, string block) : IChildCosts
+        {
+            public (Shape output, OpCount ops) Visit(Module child, string name, Shape input) => walk.Visit(child, Join(block, name), input);
+        }
     }
 }

@@ -44,6 +44,15 @@ public sealed class ResNet : Module
 
     public ResNetConfig Config { get; }
 
+    /// <summary>The stem's `conv1`: one conv, or for the deep stems a Sequential of convs, BNs and ReLUs.</summary>
+    public Module StemConv => _conv1;
+
+    /// <summary>The stem's `bn1`, after <see cref="StemConv"/>.</summary>
+    public BatchNorm2d StemNorm => _bn1;
+
+    /// <summary>The stem's `maxpool`; none for the CIFAR and tiered stems without one.</summary>
+    public MaxPool2d? StemPool => _maxpool;
+
     /// <summary>The stages `layer1`..`layerN`, each a Sequential of residual blocks.</summary>
     public IReadOnlyList<Sequential> Stages => _stages;
 

@@ -1,3 +1,4 @@
+using ContextNets.Attention;
 using ContextNets.Backend.Managed;
 using ContextNets.Backend.Reference;
 using ContextNets.Tests.Support;

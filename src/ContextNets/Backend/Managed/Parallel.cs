@@ -11,6 +11,9 @@ internal static class Par
     private const long MinWorkPerThread = 1 << 15;
     private static readonly int Threads = Math.Max(1, ThreadSettings.Requested());
 
+    /// <summary>The engine's thread count as the environment asks for it now (<see cref="ThreadSettings.Requested"/>), for kernels that size their own partitions.</summary>
+    public static int RequestedThreads() => ThreadSettings.Requested();
+
     /// <summary>Runs body(begin, end) over [0, count) in up to one chunk per thread; workPerItem sizes the job.</summary>
     public static void For(int count, long workPerItem, Action<int, int> body)
     {

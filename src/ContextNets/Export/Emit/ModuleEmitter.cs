@@ -6,7 +6,8 @@ namespace ContextNets.Export.Emit;
 
 /// <summary>
 /// Writes a module's eval-mode forward into the graph, by the module's type: the forward of a module is code, so
-/// each kind the library has gets an emitter that mirrors it. Anything else is refused with its type and path.
+/// each kind the library has gets an emitter that mirrors it; an attention block brings its own
+/// (<see cref="IBlockFacets.EmitOnnx"/>). Anything else is refused with its type and path.
 /// </summary>
 internal static class ModuleEmitter
 {
@@ -23,25 +24,16 @@ internal static class ModuleEmitter
         MaxPool2d pool => Ops.MaxPool(g, path, Spatial(path, x), pool.Kernel, pool.Stride, pool.Padding),
         AvgPool2d pool => Ops.AveragePool(g, path, Spatial(path, x), pool.Kernel, pool.Stride, pool.Padding, pool.CountIncludePad, pool.CeilMode),
         Lambda fn => Function(g, fn, path, x),
-        GlobalContext gc => ContextEmitter.GlobalContext(g, gc, path, x),
-        SimplifiedNonLocal snl => ContextEmitter.SimplifiedNonLocal(g, snl, path, x),
-        SqueezeExcite se => ContextEmitter.SqueezeExcite(g, se, path, x),
-        ConvMlp mlp => ContextEmitter.Mlp(g, mlp, path, x),
-        NonLocal nl => NonLocalEmitter.Emit(g, nl, path, x),
-        SplitAttention sa => RadixEmitter.SplitAttention(g, sa, path, x),
-        SelectiveKernel sk => RadixEmitter.SelectiveKernel(g, sk, path, x),
+        IBlockFacets block => block.EmitOnnx(g, path, x),
         _ => throw Unsupported(module, path),
     };
 
     public static NotSupportedException Unsupported(Module module, string path) =>
         new($"ONNX export does not know how to write {module.GetType().Name} (at '{(path.Length == 0 ? "the top" : path)}'). It writes ResNet and its blocks, " +
-            "the attention blocks (GlobalContext, SimplifiedNonLocal, SqueezeExcite, NonLocal, SplitAttention, SelectiveKernel), " +
+            $"the attention blocks ({Blocks.Names}), " +
             "Sequential, Conv2d, BatchNorm2d, LayerNorm2d, Linear, MaxPool2d, AvgPool2d and the ReLU, sigmoid and identity Lambdas.");
 
     public static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
-
-    /// <summary>The children of a module by name (the layers a module registered).</summary>
-    public static Dictionary<string, Module> Children(Module m) => m.NamedChildren().ToDictionary(c => c.name, c => c.module);
 
     private static OnnxValue Function(OnnxGraph g, Lambda fn, string path, OnnxValue x) => fn.Kind switch
     {

@@ -13,14 +13,13 @@ internal static class ResNetEmitter
     {
         if (x.Rank != 4 || x.Dims[1] != net.Config.InChannels)
             throw new ArgumentException($"ONNX export: the ResNet takes images [N, {net.Config.InChannels}, H, W], not {x.Shape}.");
-        var c = ModuleEmitter.Children(net);
         string P(string name) => ModuleEmitter.Join(path, name);
         // The deep stem's last conv and the top-level bn1 are a conv-BN pair, so the stem is one chain.
-        var stem = c["conv1"] is Sequential deep
+        var stem = net.StemConv is Sequential deep
             ? deep.NamedChildren().Select(s => new Layer(P("conv1." + s.name), s.module)).ToList()
-            : [new Layer(P("conv1"), c["conv1"])];
-        stem.Add(new Layer(P("bn1"), c["bn1"], Relu: true));
-        if (c.TryGetValue("maxpool", out var pool)) stem.Add(new Layer(P("maxpool"), pool));
+            : [new Layer(P("conv1"), net.StemConv)];
+        stem.Add(new Layer(P("bn1"), net.StemNorm, Relu: true));
+        if (net.StemPool is { } pool) stem.Add(new Layer(P("maxpool"), pool));
         x = Sequence.Emit(g, stem, x);
         for (int s = 0; s < net.Stages.Count; s++)
             foreach (var (name, block) in net.Stages[s].NamedChildren())

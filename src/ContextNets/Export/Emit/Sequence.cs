@@ -29,7 +29,6 @@ internal static class Sequence
     /// <summary>timm's ConvNormAct: `conv`, `bn`, and ReLU when it has one.</summary>
     public static OnnxValue ConvNormAct(OnnxGraph g, ConvNormAct cna, string path, OnnxValue x)
     {
-        var c = ModuleEmitter.Children(cna);
-        return Layers.ConvBn(g, (Conv2d)c["conv"], path + ".conv", (BatchNorm2d)c["bn"], path + ".bn", x, cna.Act);
+        return Layers.ConvBn(g, cna.Conv, path + ".conv", cna.Bn, path + ".bn", x, cna.Act);
     }
 }

@@ -23,11 +23,10 @@ public sealed class InferenceModel : IDisposable
         _snapshot = new ResNet(model.Config);
         _snapshot.LoadStateDict(model.StateDict());
         _snapshot.Eval();
-        var top = Children.Of(_snapshot);
-        var stem = top["conv1"] is Sequential deep ? deep.NamedChildren().Select(c => c.module).Where(m => m is not Lambda).ToList() : [top["conv1"]];
-        stem.Add(top["bn1"]);
+        var stem = _snapshot.StemConv is Sequential deep ? deep.NamedChildren().Select(c => c.module).Where(m => m is not Lambda).ToList() : [_snapshot.StemConv];
+        stem.Add(_snapshot.StemNorm);
         var stemSteps = ResidualStep.Fold(stem, lastRelu: true);
-        if (top.TryGetValue("maxpool", out var pool)) stemSteps.Add(new ModuleStep(pool));
+        if (_snapshot.StemPool is { } pool) stemSteps.Add(new ModuleStep(pool));
         _stem = new ChainStep(stemSteps);
         _blocks = [.. _snapshot.Stages.SelectMany(s => s.NamedChildren()).Select(b => (IStep)new ResidualStep((ResidualBlock)b.module))];
         _fc = _snapshot.Classifier;

@@ -34,8 +34,8 @@ internal sealed class ResidualStep : IStep
 
     /// <summary>
     /// Conv-BN pairs (bare or as a ConvNormAct) become folded convs, with ReLU except for the last pair (the one
-    /// before the residual sum, in every block type here), unless <paramref name="lastRelu"/>. Split attention and
-    /// selective kernels get their folded steps; anything else (pools, attention) runs as the module.
+    /// before the residual sum, in every block type here), unless <paramref name="lastRelu"/>. An attention block
+    /// gives its own folded step (<see cref="IBlockFacets.FoldForInference"/>); anything else (pools) runs as the module.
     /// </summary>
     internal static List<IStep> Fold(IReadOnlyList<Module> modules, bool lastRelu)
     {
@@ -45,10 +45,7 @@ internal sealed class ResidualStep : IStep
             if (modules[i] is Conv2d conv)
                 pairs.Add((conv, i + 1 < modules.Count ? modules[i + 1] as BatchNorm2d : null, i));
             else if (modules[i] is ConvNormAct cna)
-            {
-                var c = Children.Of(cna);
-                pairs.Add(((Conv2d)c["conv"], (BatchNorm2d)c["bn"], i));
-            }
+                pairs.Add((cna.Conv, cna.Bn, i));
         }
         var steps = new List<IStep>();
         for (int i = 0; i < modules.Count; i++)
@@ -62,8 +59,7 @@ internal sealed class ResidualStep : IStep
                 steps.Add(new ConvStep(new FoldedConv(conv, bn, relu: !last || lastRelu)));
                 if (bn is not null && m is Conv2d) i++;
             }
-            else if (m is SplitAttention sa) steps.Add(new SplitAttentionStep(sa));
-            else if (m is SelectiveKernel sk) steps.Add(new SelectiveKernelStep(sk));
+            else if (m is IBlockFacets block) steps.Add(block.FoldForInference());
             else if (m is BatchNorm2d) throw new InvalidOperationException("A BatchNorm without a conv before it cannot be folded.");
             else steps.Add(new ModuleStep(m));
         }

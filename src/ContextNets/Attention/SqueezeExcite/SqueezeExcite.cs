@@ -6,7 +6,7 @@ namespace ContextNets.Attention;
 /// Squeeze-and-Excitation (timm's SEModule): s = sigmoid(fc2(ReLU(fc1(GAP(x))))),
 /// out = s * x, with `fc1` (C -> rd) and `fc2` (rd -> C) 1x1 convs with bias.
 /// </summary>
-public sealed class SqueezeExcite : Module, IAttentionSource
+public sealed partial class SqueezeExcite : Module, IAttentionSource
 {
     private readonly AttentionCapture _capture = new();
 

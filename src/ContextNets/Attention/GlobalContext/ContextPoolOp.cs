@@ -1,5 +1,5 @@
 using ContextNets.Autograd;
-using ContextNets.Backend.Managed;
+using ContextNets.Attention;
 
 namespace ContextNets;
 

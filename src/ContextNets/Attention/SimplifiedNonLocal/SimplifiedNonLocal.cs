@@ -7,7 +7,7 @@ namespace ContextNets.Attention;
 /// query, z = x + transform(sum_j softmax_j(conv_attn(x)) x_j), with
 /// `conv_attn` (C -> 1) and `transform` (C -> C) 1x1 convs with bias.
 /// </summary>
-public sealed class SimplifiedNonLocal : Module, IAttentionSource
+public sealed partial class SimplifiedNonLocal : Module, IAttentionSource
 {
     private readonly AttentionCapture _capture = new();
 

@@ -1,14 +1,15 @@
-using ContextNets.Attention;
+using ContextNets.Export;
+using ContextNets.Export.Emit;
 
-namespace ContextNets.Export.Emit;
+namespace ContextNets.Attention;
 
 /// <summary>
-/// The non-local block on a 2-D map, positions-major: theta [N, Np, K], phi [N, K, Np'], g [N, Np', inner] from 1x1
+/// The ONNX of the non-local block on a 2-D map, positions-major: theta [N, Np, K], phi [N, K, Np'], g [N, Np', inner] from 1x1
 /// convs (phi and g max-pooled 2x2 with sub_sample; theta = phi = x in gaussian mode), the pairwise map f
 /// [N, Np, Np'] by mode, y = f g back to [N, inner, H, W], then conv_out (with its BatchNorm when the block has one)
 /// and the residual sum.
 /// </summary>
-internal static class NonLocalEmitter
+internal static class NonLocalOnnx
 {
     public static OnnxValue Emit(OnnxGraph g, NonLocal nl, string path, OnnxValue x)
     {

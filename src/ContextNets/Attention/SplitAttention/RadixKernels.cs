@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using ContextNets.Backend.Dnnl;
+using ContextNets.Backend.Managed;
 
-namespace ContextNets.Backend.Managed;
+namespace ContextNets.Attention;
 
 /// <summary>
 /// Split-attention passes over a radix-major map u [N, R*C, H, W] (channel r*C + c is split r of
@@ -303,7 +303,7 @@ internal static unsafe class RadixKernels
         public PartialSums(Dims d)
         {
             _d = d;
-            _parts = Math.Clamp(ThreadSettings.Requested() / Math.Max(d.N, 1), 1, Math.Max(d.Hw, 1));
+            _parts = Math.Clamp(Par.RequestedThreads() / Math.Max(d.N, 1), 1, Math.Max(d.Hw, 1));
             _sums = Tensor.EmptyUnscoped([d.N * _parts, d.W]);
         }
 

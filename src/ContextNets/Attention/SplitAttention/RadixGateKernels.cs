@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
+using ContextNets.Backend.Managed;
 
-namespace ContextNets.Backend.Managed;
+namespace ContextNets.Attention;
 
 /// <summary>
 /// The split-attention gate MLP in float64: from the pooled map gap [N, C] through

@@ -14,7 +14,7 @@ namespace ContextNets.Attention;
 /// the norm's gamma when there is one. A 2-D result is in the engine's
 /// activation layout, whatever the input's layout.
 /// </summary>
-public sealed class NonLocal : Module, IAttentionSource
+public sealed partial class NonLocal : Module, IAttentionSource
 {
     private readonly CapturedGate _attention = new(), _input = new(), _context = new();
 

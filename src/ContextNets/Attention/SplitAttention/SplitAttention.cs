@@ -9,10 +9,8 @@ namespace ContextNets.Attention;
 /// (a sigmoid when R = 1), and out = sum over r of a_r * U_r.
 /// Parameters: `conv`, `bn0`, `fc1`, `bn1`, `fc2`. The captured attention is the gate a [N, R, C].
 /// </summary>
-public sealed class SplitAttention : Module, IAttentionSource
+public sealed partial class SplitAttention : Module, IAttentionSource
 {
-    private readonly Conv2d _conv, _fc1, _fc2;
-    private readonly BatchNorm2d _bn0, _bn1;
     private readonly CapturedGate _captured = new();
 
     /// <param name="inChannels">input channels</param>
@@ -43,11 +41,11 @@ public sealed class SplitAttention : Module, IAttentionSource
         Radix = radix;
         Groups = groups;
         AttnChannels = attn;
-        _conv = Register("conv", new Conv2d(inChannels, cout * radix, kernelSize, stride, kernelSize / 2, groups: groups * radix, bias: false));
-        _bn0 = Register("bn0", new BatchNorm2d(cout * radix));
-        _fc1 = Register("fc1", new Conv2d(cout, attn, 1, groups: groups));
-        _bn1 = Register("bn1", new BatchNorm2d(attn));
-        _fc2 = Register("fc2", new Conv2d(attn, cout * radix, 1, groups: groups));
+        Conv = Register("conv", new Conv2d(inChannels, cout * radix, kernelSize, stride, kernelSize / 2, groups: groups * radix, bias: false));
+        Bn0 = Register("bn0", new BatchNorm2d(cout * radix));
+        Fc1 = Register("fc1", new Conv2d(cout, attn, 1, groups: groups));
+        Bn1 = Register("bn1", new BatchNorm2d(attn));
+        Fc2 = Register("fc2", new Conv2d(attn, cout * radix, 1, groups: groups));
     }
 
     public int InChannels { get; }
@@ -55,6 +53,18 @@ public sealed class SplitAttention : Module, IAttentionSource
     public int Radix { get; }
     public int Groups { get; }
     public int AttnChannels { get; }
+
+    /// <summary>The grouped conv (K*R groups, no bias) and its BatchNorm, which give the R splits.</summary>
+    public Conv2d Conv { get; }
+    public BatchNorm2d Bn0 { get; }
+
+    /// <summary>The gate MLP: fc1 (K groups), its BatchNorm, fc2 (R*C outputs, K groups).</summary>
+    public Conv2d Fc1 { get; }
+    public BatchNorm2d Bn1 { get; }
+    public Conv2d Fc2 { get; }
+
+    /// <summary>The gate MLP's tensors as the fused radix attention takes them.</summary>
+    internal RadixGateParameters GateParameters => new(Fc1.Weight, Fc1.Bias, Bn1.Weight, Bn1.Bias, Bn1.RunningMean, Bn1.RunningVar, Fc2.Weight, Fc2.Bias);
 
     public bool CaptureAttention { get; set; }
     public Tensor? LastAttention => _captured.Value;
@@ -67,9 +77,8 @@ public sealed class SplitAttention : Module, IAttentionSource
     {
         if (x.Rank != 4 || x.Shape[1] != InChannels)
             throw new ArgumentException($"SplitAttention expects [N, {InChannels}, H, W], got {x.Shape}.");
-        var parameters = new RadixGateParameters(_fc1.Weight, _fc1.Bias, _bn1.Weight, _bn1.Bias, _bn1.RunningMean, _bn1.RunningVar, _fc2.Weight, _fc2.Bias);
         // The ReLU after bn0 is applied inside the fused attention, which never stores the activated map.
-        var y = F.RadixAttention(_bn0.Forward(_conv.Forward(x)), parameters, Radix, Groups, Training, out var gate, _bn1.Momentum, _bn1.Eps);
+        var y = F.RadixAttention(Bn0.Forward(Conv.Forward(x)), GateParameters, Radix, Groups, Training, out var gate, Bn1.Momentum, Bn1.Eps);
         using (gate)
             if (CaptureAttention) _captured.Keep(gate);
         return y;

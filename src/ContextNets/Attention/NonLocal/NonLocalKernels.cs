@@ -1,7 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using ContextNets.Backend.Managed;
 
-namespace ContextNets.Backend.Managed;
+namespace ContextNets.Attention;
 
 /// <summary>
 /// A positions-major matrix: row r (a position) starts at Ptr + r * Ld and

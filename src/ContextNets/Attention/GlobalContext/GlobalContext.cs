@@ -8,7 +8,7 @@ namespace ContextNets.Attention;
 /// transform per fusion (`mlp_add`, `mlp_scale`: 1x1, LayerNorm, ReLU, 1x1)
 /// and the fusion z = x * sigmoid(T_scale(ctx)) + T_add(ctx).
 /// </summary>
-public sealed class GlobalContext : Module, IAttentionSource
+public sealed partial class GlobalContext : Module, IAttentionSource
 {
     private readonly AttentionCapture _capture = new();
 

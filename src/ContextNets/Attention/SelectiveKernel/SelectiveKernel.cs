@@ -10,11 +10,11 @@ namespace ContextNets.Attention;
 /// out = sum over p of a_p * U_p. Parameters: `paths.P.conv`, `paths.P.bn`,
 /// `attn.fc_reduce`, `attn.bn`, `attn.fc_select`. The captured attention is a [N, paths, C].
 /// </summary>
-public sealed class SelectiveKernel : Module, IAttentionSource
+public sealed partial class SelectiveKernel : Module, IAttentionSource
 {
     // timm keeps the paths in a ModuleList; a Sequential names its children the same way and is only indexed here.
     private readonly Sequential _paths;
-    private readonly SelectiveKernelAttn _attn;
+    private readonly List<ConvBn> _pathLayers = [];
     private readonly CapturedGate _captured = new();
 
     /// <param name="inChannels">input channels</param>
@@ -58,15 +58,23 @@ public sealed class SelectiveKernel : Module, IAttentionSource
             var (size, dil) = keep3x3 ? (3, dilation * (k - 1) / 2) : (k, dilation);
             // timm's symmetric padding for the kernel, stride and dilation.
             int padding = (stride - 1 + dil * (size - 1)) / 2;
-            _paths.Add(new ConvBn(pathIn, cout, size, stride, padding, dil, groups));
+            var path = new ConvBn(pathIn, cout, size, stride, padding, dil, groups);
+            _paths.Add(path);
+            _pathLayers.Add(path);
         }
-        _attn = Register("attn", new SelectiveKernelAttn(cout, paths, attn));
+        Attn = Register("attn", new SelectiveKernelAttn(cout, paths, attn));
     }
 
     public int InChannels { get; }
     public int OutChannels { get; }
     public int Paths => _paths.Count;
     public bool SplitInput { get; }
+
+    /// <summary>The paths' conv and BatchNorm (`paths.P`), in order.</summary>
+    public IReadOnlyList<ConvBn> PathLayers => _pathLayers;
+
+    /// <summary>The gate (`attn`) that weighs the paths.</summary>
+    public SelectiveKernelAttn Attn { get; }
 
     public bool CaptureAttention { get; set; }
     public Tensor? LastAttention => _captured.Value;
@@ -84,7 +92,7 @@ public sealed class SelectiveKernel : Module, IAttentionSource
         var outputs = new Tensor[Paths];
         for (int p = 0; p < Paths; p++) outputs[p] = _paths[p].Forward(inputs[p]);
         // Path-major channels: the same radix-major map that split attention reduces.
-        var y = _attn.Apply(F.Cat(outputs, 1), out var gate);
+        var y = Attn.Apply(F.Cat(outputs, 1), out var gate);
         using (gate)
             if (CaptureAttention) _captured.Keep(gate);
         return y;
@@ -97,39 +105,43 @@ public sealed class SelectiveKernel : Module, IAttentionSource
     }
 
     /// <summary>timm's ConvNormAct: `conv` (no bias) and `bn`. Its ReLU is applied by the fused attention, which reads every path at once.</summary>
-    private sealed class ConvBn : Module
+    public sealed class ConvBn : Module
     {
-        private readonly Conv2d _conv;
-        private readonly BatchNorm2d _bn;
-
-        public ConvBn(int cin, int cout, int kernel, int stride, int padding, int dilation, int groups)
+        internal ConvBn(int cin, int cout, int kernel, int stride, int padding, int dilation, int groups)
         {
-            _conv = Register("conv", new Conv2d(cin, cout, kernel, stride, padding, dilation, groups, bias: false));
-            _bn = Register("bn", new BatchNorm2d(cout));
+            Conv = Register("conv", new Conv2d(cin, cout, kernel, stride, padding, dilation, groups, bias: false));
+            Bn = Register("bn", new BatchNorm2d(cout));
         }
 
-        public override Tensor Forward(Tensor x) => _bn.Forward(_conv.Forward(x));
+        public Conv2d Conv { get; }
+        public BatchNorm2d Bn { get; }
+
+        public override Tensor Forward(Tensor x) => Bn.Forward(Conv.Forward(x));
     }
 
     /// <summary>timm's SelectiveKernelAttn (gate MLP without biases, softmax over the paths), run fused with the paths' ReLU and their weighted sum.</summary>
-    private sealed class SelectiveKernelAttn : Module
+    public sealed class SelectiveKernelAttn : Module
     {
-        private readonly Conv2d _fcReduce, _fcSelect;
-        private readonly BatchNorm2d _bn;
         private readonly int _paths;
 
-        public SelectiveKernelAttn(int channels, int paths, int attnChannels)
+        internal SelectiveKernelAttn(int channels, int paths, int attnChannels)
         {
             _paths = paths;
-            _fcReduce = Register("fc_reduce", new Conv2d(channels, attnChannels, 1, bias: false));
-            _bn = Register("bn", new BatchNorm2d(attnChannels));
-            _fcSelect = Register("fc_select", new Conv2d(attnChannels, channels * paths, 1, bias: false));
+            FcReduce = Register("fc_reduce", new Conv2d(channels, attnChannels, 1, bias: false));
+            Bn = Register("bn", new BatchNorm2d(attnChannels));
+            FcSelect = Register("fc_select", new Conv2d(attnChannels, channels * paths, 1, bias: false));
         }
+
+        public Conv2d FcReduce { get; }
+        public BatchNorm2d Bn { get; }
+        public Conv2d FcSelect { get; }
+
+        /// <summary>The gate MLP's tensors as the fused radix attention takes them.</summary>
+        internal RadixGateParameters GateParameters => new(FcReduce.Weight, null, Bn.Weight, Bn.Bias, Bn.RunningMean, Bn.RunningVar, FcSelect.Weight, null);
 
         /// <summary>The paths' pre-activations [N, P*C, H, W], path-major, weighed into [N, C, H, W]; <paramref name="gate"/> is a [N, P, C].</summary>
         public Tensor Apply(Tensor paths, out Tensor gate) =>
-            F.RadixAttention(paths, new RadixGateParameters(_fcReduce.Weight, null, _bn.Weight, _bn.Bias, _bn.RunningMean, _bn.RunningVar, _fcSelect.Weight, null),
-                _paths, groups: 1, Training, out gate, _bn.Momentum, _bn.Eps);
+            F.RadixAttention(paths, GateParameters, _paths, groups: 1, Training, out gate, Bn.Momentum, Bn.Eps);
 
         public override Tensor Forward(Tensor x)
         {

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using ContextNets.Backend.Dnnl;
+using ContextNets.Backend.Managed;
 
-namespace ContextNets.Backend.Managed;
+namespace ContextNets.Attention;
 
 /// <summary>
 /// Global context pooling and its broadcast fusion (the GC, SNL and SE
@@ -18,7 +18,7 @@ namespace ContextNets.Backend.Managed;
 internal static unsafe class ContextPoolKernels
 {
     private const MethodImplOptions Hot = MethodImplOptions.AggressiveOptimization;
-    private static readonly int Threads = Math.Max(1, ThreadSettings.Requested());
+    private static readonly int Threads = Math.Max(1, Par.RequestedThreads());
 
     /// <summary>Parts per sample: enough work items for every thread.</summary>
     private static int Parts(int n, int hw) => Math.Clamp((Threads + n - 1) / n, 1, hw);

@@ -1,13 +1,14 @@
-using ContextNets.Attention;
+using ContextNets.Export;
+using ContextNets.Export.Emit;
 using ContextNets.NN;
 
-namespace ContextNets.Export.Emit;
+namespace ContextNets.Attention;
 
 /// <summary>
-/// The blocks that pool one context vector per sample: GC (attention or average pooling, the LayerNorm transform,
-/// add and/or scale fusion), SNL and SE.
+/// The ONNX of the blocks that pool one context vector per sample: GC (attention or average pooling, the LayerNorm
+/// transform, add and/or scale fusion), and the pieces SNL and SE share with it.
 /// </summary>
-internal static class ContextEmitter
+internal static class ContextOnnx
 {
     public static OnnxValue GlobalContext(OnnxGraph g, GlobalContext gc, string path, OnnxValue x)
     {
@@ -21,22 +22,6 @@ internal static class ContextEmitter
         return y;
     }
 
-    public static OnnxValue SimplifiedNonLocal(OnnxGraph g, SimplifiedNonLocal snl, string path, OnnxValue x)
-    {
-        Check("SimplifiedNonLocal", snl.Channels, path, x);
-        var ctx = AttentionPool(g, snl.ConvAttn, ModuleEmitter.Join(path, "conv_attn"), x);
-        return Ops.Binary(g, "Add", path, x, Layers.Conv(g, snl.Transform, ModuleEmitter.Join(path, "transform"), null, ctx));
-    }
-
-    public static OnnxValue SqueezeExcite(OnnxGraph g, SqueezeExcite se, string path, OnnxValue x)
-    {
-        Check("SqueezeExcite", se.Channels, path, x);
-        var s = Ops.GlobalAveragePool(g, path, x);
-        s = Ops.Relu(g, path, Layers.Conv(g, se.Fc1, ModuleEmitter.Join(path, "fc1"), null, s));
-        s = Ops.Sigmoid(g, path, Layers.Conv(g, se.Fc2, ModuleEmitter.Join(path, "fc2"), null, s));
-        return Ops.Binary(g, "Mul", path, x, s);
-    }
-
     /// <summary>The GC transform on a context [N, C, 1, 1]: fc1, LayerNorm over the channels, ReLU, fc2.</summary>
     public static OnnxValue Mlp(OnnxGraph g, ConvMlp mlp, string path, OnnxValue ctx)
     {
@@ -46,7 +31,7 @@ internal static class ContextEmitter
     }
 
     /// <summary>ctx [N, C, 1, 1] = sum_j softmax_j(conv_attn(x)) x_j: a 1x1 conv to one logit per position, Softmax over the positions, one MatMul.</summary>
-    private static OnnxValue AttentionPool(OnnxGraph g, Conv2d convAttn, string path, OnnxValue x)
+    public static OnnxValue AttentionPool(OnnxGraph g, Conv2d convAttn, string path, OnnxValue x)
     {
         int n = x.Dims[0], c = x.Dims[1], hw = x.Dims[2] * x.Dims[3];
         var logits = Ops.Reshape(g, path, Layers.Conv(g, convAttn, path, null, x), n, 1, hw);
@@ -55,7 +40,7 @@ internal static class ContextEmitter
         return Ops.Reshape(g, path, pooled, n, c, 1, 1);
     }
 
-    private static void Check(string block, int channels, string path, OnnxValue x)
+    public static void Check(string block, int channels, string path, OnnxValue x)
     {
         if (x.Rank != 4 || x.Dims[1] != channels)
             throw new ArgumentException($"ONNX export at {(path.Length == 0 ? "the top" : path)}: {block} expects [N, {channels}, H, W], got {x.Shape}.");

@@ -1,0 +1,39 @@
+using ContextNets.Models.Inference;
+
+namespace ContextNets.Attention;
+
+/// <summary>Selective kernel with each path's BN folded into its conv; the paths' ReLU and the selection run fused as in training.</summary>
+internal sealed class SelectiveKernelStep : IStep
+{
+    private readonly FoldedConv[] _paths;
+    private readonly RadixGateParameters _gate;
+    private readonly bool _splitInput;
+    private readonly int _inChannels;
+    private readonly float _eps;
+
+    public SelectiveKernelStep(SelectiveKernel block)
+    {
+        _paths = [.. block.PathLayers.Select(p => new FoldedConv(p.Conv, p.Bn, relu: false))];
+        _gate = block.Attn.GateParameters;
+        (_splitInput, _inChannels, _eps) = (block.SplitInput, block.InChannels, block.Attn.Bn.Eps);
+    }
+
+    public Tensor Run(Tensor x)
+    {
+        int p = _paths.Length;
+        var inputs = _splitInput ? F.Split(x, Enumerable.Repeat(_inChannels / p, p).ToArray(), 1) : Enumerable.Repeat(x, p).ToArray();
+        var outputs = new Tensor[p];
+        for (int i = 0; i < p; i++) outputs[i] = _paths[i].Run(inputs[i]);
+        using var stacked = F.Cat(outputs, 1);
+        foreach (var o in outputs) o.Dispose();
+        if (_splitInput) foreach (var i in inputs) i.Dispose();
+        var y = F.RadixAttention(stacked, _gate, p, groups: 1, training: false, out var gate, eps: _eps);
+        gate.Dispose();
+        return y;
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _paths) p.Dispose();
+    }
+}
