@@ -26,15 +26,13 @@ internal static unsafe class CrissCrossKernels
                 for (int j = 0; j < g.W; j++)
                 {
                     long u = (long)row * g.W + j;
-                    var a = new Span<double>(attention + u * g.Path, g.Path);
-                    var q = new ReadOnlySpan<double>(proj + u * width, cq);
+                    double* a = attention + u * g.Path, q = proj + u * width, sum = aggregate + u * c;
                     for (int s = 0; s < g.Path; s++)
-                        a[s] = s == i ? double.NegativeInfinity : TensorPrimitives.Dot<double>(q, new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + cq, cq));
-                    Softmax(a);
-                    var sum = new Span<double>(aggregate + u * c, c);
-                    sum.Clear();
+                        a[s] = s == i ? double.NegativeInfinity : DoubleVec.Dot(q, proj + g.Key(n, i, j, s) * width + cq, cq);
+                    Softmax(new Span<double>(a, g.Path));
+                    DoubleVec.Clear(sum, c);
                     for (int s = 0; s < g.Path; s++)
-                        if (a[s] != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + 2 * cq, c), a[s], sum, sum);
+                        if (a[s] != 0) DoubleVec.Axpy(sum, a[s], proj + g.Key(n, i, j, s) * width + 2 * cq, c);
                 }
             }
         });
@@ -77,22 +75,19 @@ internal static unsafe class CrissCrossKernels
                 for (int j = 0; j < g.W; j++)
                 {
                     long u = (long)row * g.W + j;
-                    var ga = new Span<double>(gAggregate + u * c, c);
-                    TensorPrimitives.ConvertChecked<float, double>(new ReadOnlySpan<float>(gy + u * c, c), ga);
-                    gammaSum += TensorPrimitives.Dot<double>(ga, new ReadOnlySpan<double>(aggregate + u * c, c));
-                    TensorPrimitives.Multiply<double>(ga, gamma, ga);
+                    double* ga = gAggregate + u * c, a = attention + u * g.Path, ge = gLogits + u * g.Path, gq = gProj + u * width;
+                    DoubleVec.Widen(gy + u * c, ga, c);
+                    gammaSum += DoubleVec.Dot(ga, aggregate + u * c, c);
+                    for (int k = 0; k < c; k++) ga[k] *= gamma;
 
-                    var a = new ReadOnlySpan<double>(attention + u * g.Path, g.Path);
-                    var ge = new Span<double>(gLogits + u * g.Path, g.Path);
                     for (int s = 0; s < g.Path; s++)
-                        ge[s] = a[s] == 0 ? 0 : TensorPrimitives.Dot<double>(ga, new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + 2 * cq, c));
-                    double weighted = TensorPrimitives.Dot<double>(a, ge);
-                    var gq = new Span<double>(gProj + u * width, cq);
-                    gq.Clear();
+                        ge[s] = a[s] == 0 ? 0 : DoubleVec.Dot(ga, proj + g.Key(n, i, j, s) * width + 2 * cq, c);
+                    double weighted = DoubleVec.Dot(a, ge, g.Path);
+                    DoubleVec.Clear(gq, cq);
                     for (int s = 0; s < g.Path; s++)
                     {
                         ge[s] = a[s] * (ge[s] - weighted);
-                        if (ge[s] != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(proj + g.Key(n, i, j, s) * width + cq, cq), ge[s], gq, gq);
+                        if (ge[s] != 0) DoubleVec.Axpy(gq, ge[s], proj + g.Key(n, i, j, s) * width + cq, cq);
                     }
                 }
                 gammaRows[row] = gammaSum;
@@ -117,30 +112,29 @@ internal static unsafe class CrissCrossKernels
                 for (int b = 0; b < g.W; b++)
                 {
                     long r = (long)row * g.W + b;
-                    var gk = new Span<double>(gProj + r * width + cq, cq);
-                    var gv = new Span<double>(gProj + r * width + 2 * cq, c);
-                    gk.Clear();
-                    gv.Clear();
+                    double* gk = gProj + r * width + cq, gv = gProj + r * width + 2 * cq;
+                    DoubleVec.Clear(gk, cq);
+                    DoubleVec.Clear(gv, c);
                     // The query at (a, b) itself has this column slot masked, so it is skipped there and met in the row.
                     for (int i = 0; i < g.H; i++)
                     {
                         if (i == a) continue;
                         long u = ((long)n * g.H + i) * g.W + b;
-                        Gather(gLogits[u * g.Path + a], attention[u * g.Path + a], proj + u * width, gAggregate + u * c, gk, gv);
+                        Gather(gLogits[u * g.Path + a], attention[u * g.Path + a], proj + u * width, gAggregate + u * c, gk, gv, cq, c);
                     }
                     for (int j = 0; j < g.W; j++)
                     {
                         long u = (long)row * g.W + j;
-                        Gather(gLogits[u * g.Path + g.H + b], attention[u * g.Path + g.H + b], proj + u * width, gAggregate + u * c, gk, gv);
+                        Gather(gLogits[u * g.Path + g.H + b], attention[u * g.Path + g.H + b], proj + u * width, gAggregate + u * c, gk, gv, cq, c);
                     }
                 }
             }
         });
     }
 
-    private static void Gather(double gLogit, double weight, double* q, double* gAggregate, Span<double> gk, Span<double> gv)
+    private static void Gather(double gLogit, double weight, double* q, double* gAggregate, double* gk, double* gv, int cq, int c)
     {
-        if (gLogit != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(q, gk.Length), gLogit, gk, gk);
-        if (weight != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(gAggregate, gv.Length), weight, gv, gv);
+        if (gLogit != 0) DoubleVec.Axpy(gk, gLogit, q, cq);
+        if (weight != 0) DoubleVec.Axpy(gv, weight, gAggregate, c);
     }
 }

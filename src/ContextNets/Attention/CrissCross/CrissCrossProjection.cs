@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using ContextNets.Backend.Managed;
 
 namespace ContextNets.Attention;
@@ -20,12 +19,13 @@ internal static unsafe class CrissCrossProjection
         Par.For(g.Rows, g.RowWork, (begin, end) =>
         {
             var xd = new double[c];
-            for (long u = (long)begin * g.W; u < (long)end * g.W; u++)
-            {
-                TensorPrimitives.ConvertChecked<float, double>(new ReadOnlySpan<float>(x + u * c, c), xd);
-                double* out_ = proj + u * width;
-                for (int o = 0; o < width; o++) out_[o] = b[o] + TensorPrimitives.Dot<double>(new ReadOnlySpan<double>(w + (long)o * c, c), xd);
-            }
+            fixed (double* xp = xd)
+                for (long u = (long)begin * g.W; u < (long)end * g.W; u++)
+                {
+                    DoubleVec.Widen(x + u * c, xp, c);
+                    double* out_ = proj + u * width;
+                    for (int o = 0; o < width; o++) out_[o] = b[o] + DoubleVec.Dot(w + (long)o * c, xp, c);
+                }
         });
     }
 
@@ -36,42 +36,55 @@ internal static unsafe class CrissCrossProjection
         Par.For(g.Rows, g.RowWork, (begin, end) =>
         {
             var acc = new double[c];
-            for (long u = (long)begin * g.W; u < (long)end * g.W; u++)
-            {
-                TensorPrimitives.ConvertChecked<float, double>(new ReadOnlySpan<float>(gy + u * c, c), acc);
-                double* gp = gProj + u * width;
-                for (int o = 0; o < width; o++)
-                    if (gp[o] != 0) TensorPrimitives.MultiplyAdd<double>(new ReadOnlySpan<double>(w + (long)o * c, c), gp[o], acc, acc);
-                TensorPrimitives.ConvertChecked<double, float>(acc, new Span<float>(gx + u * c, c));
-            }
+            fixed (double* ap = acc)
+                for (long u = (long)begin * g.W; u < (long)end * g.W; u++)
+                {
+                    DoubleVec.Widen(gy + u * c, ap, c);
+                    double* gp = gProj + u * width;
+                    for (int o = 0; o < width; o++)
+                        if (gp[o] != 0) DoubleVec.Axpy(ap, gp[o], w + (long)o * c, c);
+                    for (int k = 0; k < c; k++) gx[u * c + k] = (float)ap[k];
+                }
         });
     }
 
     /// <summary>
     /// grad w [Projected, C] = sum over positions of grad proj_u x_u^T, and grad b = sum of grad proj_u, in float64.
-    /// Each job owns a range of output rows and walks every position, so that no two jobs write one sum.
+    /// Each job sums a fixed block of positions into its own partial, and the partials are added in block order, so
+    /// that the result does not depend on the thread count.
     /// </summary>
     public static void WeightGrad(CrissCrossGeometry g, float* x, double* gProj, double* gw, double* gb)
     {
-        int c = g.C, width = g.Projected;
-        long positions = g.Positions;
-        Par.For(width, positions * c, (begin, end) =>
+        int c = g.C, width = g.Projected, blocks = (int)Math.Clamp(g.Positions / 512, 1, 16);
+        long positions = g.Positions, size = (long)width * (c + 1);
+        var partial = new double[blocks * size];
+        Par.For(blocks, positions / blocks * width * c, (begin, end) =>
         {
             var xd = new double[c];
-            new Span<double>(gw + (long)begin * c, (end - begin) * c).Clear();
-            new Span<double>(gb + begin, end - begin).Clear();
-            for (long u = 0; u < positions; u++)
-            {
-                TensorPrimitives.ConvertChecked<float, double>(new ReadOnlySpan<float>(x + u * c, c), xd);
-                double* gp = gProj + u * width;
-                for (int o = begin; o < end; o++)
+            fixed (double* xp = xd, parts = partial)
+                for (int k = begin; k < end; k++)
                 {
-                    if (gp[o] == 0) continue;
-                    var row = new Span<double>(gw + (long)o * c, c);
-                    TensorPrimitives.MultiplyAdd<double>(xd, gp[o], row, row);
-                    gb[o] += gp[o];
+                    double* pw = parts + k * size, pb = pw + (long)width * c;
+                    for (long u = positions * k / blocks; u < positions * (k + 1) / blocks; u++)
+                    {
+                        DoubleVec.Widen(x + u * c, xp, c);
+                        double* gp = gProj + u * width;
+                        for (int o = 0; o < width; o++)
+                        {
+                            if (gp[o] == 0) continue;
+                            DoubleVec.Axpy(pw + (long)o * c, gp[o], xp, c);
+                            pb[o] += gp[o];
+                        }
+                    }
                 }
-            }
         });
+        DoubleVec.Clear(gw, width * c);
+        DoubleVec.Clear(gb, width);
+        for (int k = 0; k < blocks; k++)
+        {
+            var part = partial.AsSpan((int)(k * size), (int)size);
+            for (int e = 0; e < width * c; e++) gw[e] += part[e];
+            for (int o = 0; o < width; o++) gb[o] += part[width * c + o];
+        }
     }
 }
