@@ -91,9 +91,9 @@ public static partial class F
             if (!training) continue;
             double bk = -ak * invStd * invStd * sumGyCentered[k] / rows;
             b[k] = (float)bk;
-            d[k] = (float)(-ak * sumGy[k] / rows);
+            d[k] = (float)(-ak * sumGy[k] / rows - bk * mean[k]);
         }
-        BatchNormKernels.GradientApply(x.Data, g.Data, gx.Data, rows, c, mean, a, b, d);
+        BatchNormKernels.GradientApply(x.Data, g.Data, gx.Data, rows, c, a, b, d);
     }
 
     // PyTorch keeps the unbiased variance n/(n-1) * biased in running_var, and computes the update in double.

@@ -154,8 +154,7 @@ internal static unsafe class NonLocalKernels
             {
                 var ar = new ReadOnlySpan<float>(a + (long)r * cols, cols);
                 var gr = new Span<float>(g + (long)r * cols, cols);
-                // sum_j a_j g_j in float64: with sharp rows it is a difference of nearly equal terms (see WideningSum).
-                TensorPrimitives.Subtract(gr, (float)WideningSum.Dot(ar, gr), gr);
+                TensorPrimitives.Subtract(gr, TensorPrimitives.Dot(ar, gr), gr);
                 TensorPrimitives.Multiply(gr, ar, gr);
                 if (scale != 1f) TensorPrimitives.Multiply(gr, scale, gr);
             }
