@@ -1,9 +1,11 @@
+using ContextNets.Tests.Support;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ContextNets.Backend.Dnnl;
 
 namespace ContextNets.Tests.Backend;
 
+[Trait(Tier.Key, Tier.External)]
 public class DnnlStructSizeTests
 {
     [Fact]

@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ContextNets.Data;
@@ -5,6 +6,7 @@ using ContextNets.Data;
 namespace ContextNets.Tests.Data;
 
 /// <summary>The png_image struct and the libpng/TurboJPEG constants we bind, checked against the installed headers (libpng-dev, libturbojpeg0-dev).</summary>
+[Trait(Tier.Key, Tier.External)]
 public class ImageLibraryStructTests
 {
     [Fact]

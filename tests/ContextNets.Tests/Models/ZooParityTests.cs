@@ -12,6 +12,7 @@ namespace ContextNets.Tests.Models;
 /// and the folded inference model must match: max |ours - theirs| &lt;= 1e-4 max |theirs|, as in
 /// <see cref="TorchvisionParityTests"/>.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public class ZooParityTests(TorchvisionCases torchvision, ZooCases zoo, ITestOutputHelper output)
     : IClassFixture<TorchvisionCases>, IClassFixture<ZooCases>
 {
