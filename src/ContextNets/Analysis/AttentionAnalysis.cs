@@ -37,10 +37,10 @@ public sealed class AttentionAnalysis : IDisposable
         foreach (var b in blocks.Where(b => b.HasMap))
         {
             var source = (IAttentionSource)b.Module;
-            var nl = b.Module as NonLocal;
-            _restore.Add((source, source.CaptureAttention, nl?.CaptureFeatures ?? false));
+            var pairwise = b.Module as IPairwiseFeatures;
+            _restore.Add((source, source.CaptureAttention, pairwise?.CaptureFeatures ?? false));
             source.CaptureAttention = true;
-            if (nl is not null) nl.CaptureFeatures = true;
+            if (pairwise is not null) pairwise.CaptureFeatures = true;
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class AttentionAnalysis : IDisposable
         foreach (var (source, attention, features) in _restore)
         {
             source.CaptureAttention = attention;
-            if (source is NonLocal nl) nl.CaptureFeatures = features;
+            if (source is IPairwiseFeatures pairwise) pairwise.CaptureFeatures = features;
         }
         _restore.Clear();
     }

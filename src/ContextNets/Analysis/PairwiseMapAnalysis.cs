@@ -25,7 +25,7 @@ public sealed class PairwiseMapAnalysis
     }
 
     public AttentionBlock Block { get; }
-    private NonLocal Source => (NonLocal)Block.Module;
+    private IPairwiseFeatures Source => (IPairwiseFeatures)Block.Module;
 
     public Pairwise Mode => Source.Mode;
 
@@ -62,10 +62,10 @@ public sealed class PairwiseMapAnalysis
     /// <summary>Measures the block's last forward, on images <paramref name="first"/>.. of the analysis.</summary>
     internal void Add(IReadOnlyList<Image8> display, int first)
     {
-        var nl = Source;
-        var attention = nl.LastAttention ?? throw new InvalidOperationException($"{Block.Name} kept no attention: was its forward run?");
-        var input = nl.LastInput!;
-        var context = nl.LastContext!;
+        var source = Source;
+        var attention = source.LastAttention ?? throw new InvalidOperationException($"{Block.Name} kept no attention: was its forward run?");
+        var input = source.LastInput!;
+        var context = source.LastContext!;
         if (Height == 0) SetGeometry(input.Shape[2], input.Shape[3], attention.Shape[2]);
         if (Positions < 2) return;
         _attentionCosine.AddRange(PositionDistances.AttentionCosine(attention));

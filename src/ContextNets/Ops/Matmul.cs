@@ -1,4 +1,5 @@
 using ContextNets.Autograd;
+using ContextNets.Backend;
 using ContextNets.Backend.Dnnl;
 
 namespace ContextNets;

@@ -1,6 +1,6 @@
 using ContextNets.Attention;
-using ContextNets.Backend.Reference;
 using ContextNets.IO;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Attention;

@@ -1,7 +1,7 @@
 using ContextNets.Attention;
 using ContextNets.Autograd;
-using ContextNets.Backend.Reference;
 using ContextNets.IO;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Attention;

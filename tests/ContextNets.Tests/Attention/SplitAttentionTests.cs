@@ -1,5 +1,5 @@
 using ContextNets.Attention;
-using ContextNets.Backend.Reference;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Attention;

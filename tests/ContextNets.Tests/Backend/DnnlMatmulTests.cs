@@ -1,3 +1,4 @@
+using ContextNets.Backend;
 using ContextNets.Backend.Dnnl;
 
 namespace ContextNets.Tests.Backend;

@@ -1,5 +1,5 @@
 using ContextNets.Backend.Dnnl;
-using ContextNets.Backend.Reference;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Backend;

@@ -1,5 +1,5 @@
-using ContextNets.Backend.Reference;
 using ContextNets.IO;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.IO;

@@ -1,8 +1,8 @@
 using ContextNets.Autograd;
 using ContextNets.Backend.Dnnl;
-using ContextNets.Backend.Reference;
 using ContextNets.Models.Inference;
 using ContextNets.NN;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Models;

@@ -1,5 +1,5 @@
 using ContextNets.Autograd;
-using ContextNets.Backend.Reference;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Ops;

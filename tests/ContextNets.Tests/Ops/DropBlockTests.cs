@@ -1,6 +1,6 @@
 using ContextNets.Backend.Managed;
-using ContextNets.Backend.Reference;
 using ContextNets.NN;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Ops;

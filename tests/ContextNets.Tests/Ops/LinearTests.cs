@@ -1,4 +1,4 @@
-using ContextNets.Backend.Reference;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Ops;

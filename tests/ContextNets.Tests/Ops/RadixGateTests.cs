@@ -1,6 +1,6 @@
 using ContextNets.Attention;
 using ContextNets.Backend.Managed;
-using ContextNets.Backend.Reference;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Ops;

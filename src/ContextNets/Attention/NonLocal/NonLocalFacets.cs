@@ -5,7 +5,7 @@ using ContextNets.Models.Inference;
 namespace ContextNets.Attention;
 
 /// <summary>What the profiler, the ONNX exporter, analysis and the inference compiler ask of a non-local block (<see cref="IBlockFacets"/>).</summary>
-public sealed partial class NonLocal : IBlockFacets
+public sealed partial class NonLocal : IBlockFacets, IPairwiseFeatures
 {
     string IBlockFacets.BlockName => "nl";
 

@@ -13,7 +13,7 @@ internal sealed class SelectiveKernelStep : IStep
 
     public SelectiveKernelStep(SelectiveKernel block)
     {
-        _paths = [.. block.PathLayers.Select(p => new FoldedConv(p.Conv, p.Bn, relu: false))];
+        _paths = [.. block.PathLayers.Select(p => Kernels.FoldConv(p.Conv, p.Bn, relu: false))];
         _gate = block.Attn.GateParameters;
         (_splitInput, _inChannels, _eps) = (block.SplitInput, block.InChannels, block.Attn.Bn.Eps);
     }

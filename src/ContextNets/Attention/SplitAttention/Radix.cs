@@ -1,5 +1,5 @@
-using ContextNets.Autograd;
 using ContextNets.Attention;
+using ContextNets.Autograd;
 
 namespace ContextNets;
 
@@ -9,56 +9,20 @@ public static partial class F
     /// The split-attention pooling of a radix-major map u [N, R*C, H, W] (channel r*C + c is split r
     /// of channel c): the mean over pixels of the sum over splits, as [N, C, 1, 1].
     /// </summary>
-    public static unsafe Tensor RadixGap(Tensor u, int radix)
+    public static Tensor RadixGap(Tensor u, int radix)
     {
         CheckRadixMap(u, radix, "radix_gap");
-        int n = u.Shape[0], c = u.Shape[1] / radix, hw = u.Shape[2] * u.Shape[3];
-        var y = Tensor.Empty([n, c, 1, 1]);
-        using (var src = Materialize(u, RadixLayout(u)))
-            RadixKernels.Gap(src, radix, relu: false, y.Data);
-        if (!Tape.ShouldRecord(u)) return y;
-        return Tape.Record(y, "radix_gap", [u], gy =>
-        {
-            var term = gy.ToArray();
-            for (int i = 0; i < term.Length; i++) term[i] /= hw;
-            var gu = Tensor.Empty(u.Shape, RadixLayout(u));
-            fixed (float* t = term) RadixKernels.InputGrad(null, null, null, t, radix, relu: false, gu);
-            return [gu];
-        });
+        return new RadixGapOp(u, radix).Apply(u);
     }
 
     /// <summary>
     /// The split-attention output: y[n, c] = sum over r of gate[n, r, c] * u[n, r*C + c] at every pixel,
     /// for u [N, R*C, H, W] and gate [N, R, C]; y is [N, C, H, W] in the activation layout.
     /// </summary>
-    public static unsafe Tensor RadixCombine(Tensor u, Tensor gate)
+    public static Tensor RadixCombine(Tensor u, Tensor gate)
     {
         int radix = CheckRadixGate(u, gate, "radix_combine");
-        var layout = RadixLayout(u);
-        var y = Tensor.Empty([u.Shape[0], u.Shape[1] / radix, u.Shape[2], u.Shape[3]], layout);
-        using (var src = Materialize(u, layout))
-        using (var a = Materialize(gate, MemoryFormat.Contiguous))
-            RadixKernels.Combine(src, a.Data, radix, relu: false, y);
-        y = InActivationLayout(y);
-        if (!Tape.ShouldRecord(u, gate)) return y;
-        return Tape.Record(y, "radix_combine", [u, gate], gy =>
-        {
-            using var g = Materialize(gy, layout);
-            Tensor? gu = null, ga = null;
-            if (gate.RequiresGrad)
-            {
-                using var src = Materialize(u, layout);
-                ga = Tensor.Empty(gate.Shape);
-                RadixKernels.GateGrad(src, g, radix, relu: false, ga.Data);
-            }
-            if (u.RequiresGrad)
-            {
-                using var a = Materialize(gate, MemoryFormat.Contiguous);
-                gu = Tensor.Empty(u.Shape, layout);
-                RadixKernels.InputGrad(null, g, a.Data, null, radix, relu: false, gu);
-            }
-            return [gu, ga];
-        });
+        return new RadixCombineOp(u, gate, radix).Apply(u, gate);
     }
 
     private static void CheckRadixMap(Tensor u, int radix, string op)
@@ -80,14 +44,75 @@ public static partial class F
     }
 
     /// <summary>The layout the radix kernels read u in: its own when channels-last, else row-major.</summary>
-    private static MemoryFormat RadixLayout(Tensor u) => u.IsIn(MemoryFormat.ChannelsLast) ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
+    internal static MemoryFormat RadixLayout(Tensor u) => u.IsIn(MemoryFormat.ChannelsLast) ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
 
     /// <summary>y itself when it is in the activation layout, else a copy that is (and y is freed).</summary>
-    private static Tensor InActivationLayout(Tensor y)
+    internal static Tensor InActivationLayout(Tensor y)
     {
         if (y.IsIn(Engine.ActivationFormat)) return y;
         var moved = Materialize(y, Engine.ActivationFormat);
         y.Dispose();
         return moved;
+    }
+}
+
+/// <summary>The pooling of <see cref="F.RadixGap"/>, one application.</summary>
+internal sealed unsafe class RadixGapOp(Tensor u, int radix) : FusedOp
+{
+    private readonly int _hw = u.Shape[2] * u.Shape[3];
+
+    public override string Name => "radix_gap";
+
+    protected override Tensor Forward()
+    {
+        var y = Tensor.Empty([u.Shape[0], u.Shape[1] / radix, 1, 1]);
+        using (var src = F.Materialize(u, F.RadixLayout(u)))
+            RadixKernels.Gap(src, radix, relu: false, y.Data);
+        return y;
+    }
+
+    protected override Tensor?[] Backward(Tensor gradOutput)
+    {
+        var term = gradOutput.ToArray();
+        for (int i = 0; i < term.Length; i++) term[i] /= _hw;
+        var gu = Tensor.Empty(u.Shape, F.RadixLayout(u));
+        fixed (float* t = term) RadixKernels.InputGrad(null, null, null, t, radix, relu: false, gu);
+        return [gu];
+    }
+}
+
+/// <summary>The weighted sum of <see cref="F.RadixCombine"/>, one application.</summary>
+internal sealed unsafe class RadixCombineOp(Tensor u, Tensor gate, int radix) : FusedOp
+{
+    private readonly MemoryFormat _layout = F.RadixLayout(u);
+
+    public override string Name => "radix_combine";
+
+    protected override Tensor Forward()
+    {
+        var y = Tensor.Empty([u.Shape[0], u.Shape[1] / radix, u.Shape[2], u.Shape[3]], _layout);
+        using (var src = F.Materialize(u, _layout))
+        using (var a = F.Materialize(gate, MemoryFormat.Contiguous))
+            RadixKernels.Combine(src, a.Data, radix, relu: false, y);
+        return F.InActivationLayout(y);
+    }
+
+    protected override Tensor?[] Backward(Tensor gradOutput)
+    {
+        using var g = F.Materialize(gradOutput, _layout);
+        Tensor? gu = null, ga = null;
+        if (gate.RequiresGrad)
+        {
+            using var src = F.Materialize(u, _layout);
+            ga = Tensor.Empty(gate.Shape);
+            RadixKernels.GateGrad(src, g, radix, relu: false, ga.Data);
+        }
+        if (u.RequiresGrad)
+        {
+            using var a = F.Materialize(gate, MemoryFormat.Contiguous);
+            gu = Tensor.Empty(u.Shape, _layout);
+            RadixKernels.InputGrad(null, g, a.Data, null, radix, relu: false, gu);
+        }
+        return [gu, ga];
     }
 }

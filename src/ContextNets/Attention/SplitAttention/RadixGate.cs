@@ -1,5 +1,5 @@
-using ContextNets.Autograd;
 using ContextNets.Attention;
+using ContextNets.Autograd;
 
 namespace ContextNets;
 
@@ -22,22 +22,11 @@ public static partial class F
     /// Training normalizes with the batch's statistics and moves the running ones in place,
     /// as <see cref="BatchNorm2d"/> does. Computed in float64 (see RadixGateKernels).
     /// </summary>
-    public static Tensor RadixGate(Tensor gap, RadixGateParameters p, int radix, int groups, bool training, float momentum = 0.1f, float eps = 1e-5f)
-    {
-        var mlp = new GateMlp(gap.Shape, p, radix, groups, training, momentum, eps);
-        mlp.Forward(GateDoubles(gap));
-        var y = Tensor.FromArray(mlp.Gate, [mlp.Geometry.N, radix, mlp.Geometry.C]);
-        Tensor[] inputs = [gap, .. p.Trainable.OfType<Tensor>()];
-        if (!Tape.ShouldRecord(inputs)) return y;
-        return Tape.Record(y, "radix_gate", inputs, gy =>
-        {
-            var d = mlp.Backward(GateDoubles(gy));
-            return [gap.RequiresGrad ? GateTensor(d.Gap, gap.Shape) : null, .. mlp.ParameterGrads(d)];
-        });
-    }
+    public static Tensor RadixGate(Tensor gap, RadixGateParameters p, int radix, int groups, bool training, float momentum = 0.1f, float eps = 1e-5f) =>
+        new RadixGateOp(gap, new GateMlp(gap.Shape, p, radix, groups, training, momentum, eps), radix).Apply([gap, .. p.Trainable.OfType<Tensor>()]);
 
     /// <summary>The gate MLP of one forward: its checked sizes, float64 weights, saved state and float32 gate.</summary>
-    private sealed class GateMlp
+    internal sealed class GateMlp
     {
         private readonly RadixGateParameters _p;
         private readonly bool _training;
@@ -103,11 +92,11 @@ public static partial class F
             throw new ArgumentException($"radix_gate: {name} {t.Shape} must be {Shape.Format(expected)} for gap {gap}.");
     }
 
-    private static double[] GateDoubles(Tensor t) => Array.ConvertAll(t.ToArray(), v => (double)v);
+    internal static double[] GateDoubles(Tensor t) => Array.ConvertAll(t.ToArray(), v => (double)v);
 
     private static double[]? GateDoublesOrNull(Tensor? t) => t is null ? null : GateDoubles(t);
 
-    private static Tensor GateTensor(double[] values, Shape shape) => Tensor.FromArray(Array.ConvertAll(values, v => (float)v), shape);
+    internal static Tensor GateTensor(double[] values, Shape shape) => Tensor.FromArray(Array.ConvertAll(values, v => (float)v), shape);
 
     private static void UpdateGateRunningStats(Tensor runningMean, Tensor runningVar, double[] mean, double[] variance, float momentum, int count)
     {
@@ -121,5 +110,23 @@ public static partial class F
         }
         runningMean.Touch();
         runningVar.Touch();
+    }
+}
+
+/// <summary>The gate of <see cref="F.RadixGate"/>, one application, computed in float64.</summary>
+internal sealed class RadixGateOp(Tensor gap, F.GateMlp mlp, int radix) : FusedOp
+{
+    public override string Name => "radix_gate";
+
+    protected override Tensor Forward()
+    {
+        mlp.Forward(F.GateDoubles(gap));
+        return Tensor.FromArray(mlp.Gate, [mlp.Geometry.N, radix, mlp.Geometry.C]);
+    }
+
+    protected override Tensor?[] Backward(Tensor gradOutput)
+    {
+        var d = mlp.Backward(F.GateDoubles(gradOutput));
+        return [gap.RequiresGrad ? F.GateTensor(d.Gap, gap.Shape) : null, .. mlp.ParameterGrads(d)];
     }
 }

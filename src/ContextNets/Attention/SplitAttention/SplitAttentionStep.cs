@@ -12,7 +12,7 @@ internal sealed class SplitAttentionStep : IStep
 
     public SplitAttentionStep(SplitAttention block)
     {
-        _conv = new FoldedConv(block.Conv, block.Bn0, relu: false);
+        _conv = Kernels.FoldConv(block.Conv, block.Bn0, relu: false);
         _gate = block.GateParameters;
         (_radix, _groups, _eps) = (block.Radix, block.Groups, block.Bn1.Eps);
     }

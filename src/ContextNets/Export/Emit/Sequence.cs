@@ -27,8 +27,6 @@ internal static class Sequence
     }
 
     /// <summary>timm's ConvNormAct: `conv`, `bn`, and ReLU when it has one.</summary>
-    public static OnnxValue ConvNormAct(OnnxGraph g, ConvNormAct cna, string path, OnnxValue x)
-    {
-        return Layers.ConvBn(g, cna.Conv, path + ".conv", cna.Bn, path + ".bn", x, cna.Act);
-    }
+    public static OnnxValue ConvNormAct(OnnxGraph g, ConvNormAct cna, string path, OnnxValue x) =>
+        Layers.ConvBn(g, cna.Conv, path + ".conv", cna.Bn, path + ".bn", x, cna.Act);
 }

@@ -56,7 +56,7 @@ internal sealed class ResidualStep : IStep
             {
                 var (conv, bn, _) = pairs[pair];
                 bool last = pair == pairs.Count - 1;
-                steps.Add(new ConvStep(new FoldedConv(conv, bn, relu: !last || lastRelu)));
+                steps.Add(new ConvStep(Kernels.FoldConv(conv, bn, relu: !last || lastRelu)));
                 if (bn is not null && m is Conv2d) i++;
             }
             else if (m is IBlockFacets block) steps.Add(block.FoldForInference());

@@ -1,10 +1,10 @@
 using ContextNets.Attention;
 using ContextNets.Autograd;
-using ContextNets.Backend.Reference;
 using ContextNets.IO;
 using ContextNets.IO.Mapping;
 using ContextNets.Models;
 using ContextNets.NN;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>
 /// DropBlock written as timm writes it, from given uniform noise: the keep

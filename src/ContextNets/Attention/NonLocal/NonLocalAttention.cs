@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 using ContextNets.Autograd;
-using ContextNets.Backend.Dnnl;
+using ContextNets.Backend;
 using ContextNets.Backend.Managed;
 
 namespace ContextNets.Attention;
@@ -25,8 +25,18 @@ namespace ContextNets.Attention;
 /// it is left out of the forward and its gradient is exactly zero, where
 /// summing float32 terms that cancel would leave round-off.
 /// </summary>
-internal static unsafe class NonLocalAttention
+internal sealed unsafe class NonLocalAttention : FusedOp
 {
+    private readonly Tensor _xm;
+    private readonly NonLocalGeometry _geo;
+    private readonly NonLocalParams _p;
+    private readonly Action<Tensor>? _keepContext;
+    private Saved? _saved;
+    private Tensor? _output, _keptAttention;
+
+    private NonLocalAttention(Tensor xm, NonLocalGeometry geo, NonLocalParams p, Action<Tensor>? keepContext) =>
+        (_xm, _geo, _p, _keepContext) = (xm, geo, p, keepContext);
+
     public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p) => Forward(xm, geo, p, null);
 
     /// <summary>
@@ -36,39 +46,50 @@ internal static unsafe class NonLocalAttention
     /// </summary>
     public static (Tensor output, Tensor attention) Forward(Tensor xm, NonLocalGeometry geo, NonLocalParams p, Action<Tensor>? keepContext)
     {
-        var layout = new Layout(geo, p);
-        Tensor[] inputs = [xm, .. p.Tensors()];
-        bool record = Tape.ShouldRecord(inputs);
-        var saved = new Saved(layout, F.Materialize(xm, MemoryFormat.ChannelsLast), p);
-        var attention = Tensor.Empty(new Shape(geo.N, geo.Positions, layout.Pooled));
-        var output = Tensor.Empty(geo.MapShape(geo.C), MemoryFormat.ChannelsLast);
-        saved.Forward(attention, output);
-        if (keepContext is not null)
+        var op = new NonLocalAttention(xm, geo, p, keepContext);
+        var output = op.Apply([xm, .. p.Tensors()]);
+        return (output, op._attention!);
+    }
+
+    private Tensor? _attention;
+
+    public override string Name => "non_local";
+
+    protected override Tensor Forward()
+    {
+        var layout = new Layout(_geo, _p);
+        _saved = new Saved(layout, F.Materialize(_xm, MemoryFormat.ChannelsLast), _p);
+        _attention = Tensor.Empty(new Shape(_geo.N, _geo.Positions, layout.Pooled));
+        _output = Tensor.Empty(_geo.MapShape(_geo.C), MemoryFormat.ChannelsLast);
+        _saved.Forward(_attention, _output);
+        if (_keepContext is not null)
         {
-            using var context = saved.Context();
-            keepContext(context);
+            using var context = _saved.Context();
+            _keepContext(context);
         }
-        if (!record)
+        // The caller may free the map it gets before the backward runs; the backward reads it through its own alias.
+        _keptAttention = _attention.Alias();
+        return _output;
+    }
+
+    protected override void Release()
+    {
+        _saved!.Dispose();
+        _keptAttention!.Dispose();
+    }
+
+    protected override Tensor?[] Backward(Tensor gradOutput)
+    {
+        if (_saved!.IsDisposed)
+            throw new InvalidOperationException($"non_local {_xm.Shape}: the forward's buffers are gone (freed by a first backward); run the forward again.");
+        try
         {
-            saved.Dispose();
-            return (output, attention);
+            return _saved.Backward(gradOutput, _output!, _keptAttention!);
         }
-        var keptAttention = attention.Alias();
-        Tape.Record(output, "non_local", inputs, go =>
+        finally
         {
-            if (saved.IsDisposed)
-                throw new InvalidOperationException($"non_local {xm.Shape}: the forward's buffers are gone (freed by a first backward); run the forward again.");
-            try
-            {
-                return saved.Backward(go, output, keptAttention);
-            }
-            finally
-            {
-                saved.Dispose();
-                keptAttention.Dispose();
-            }
-        });
-        return (output, attention);
+            Release();
+        }
     }
 
     /// <summary>Sizes: K the theta/phi width, Width = 2K + inner the stacked projection, Pooled the keys per query.</summary>
@@ -124,7 +145,7 @@ internal static unsafe class NonLocalAttention
         {
             var geo = _l.Geo;
             int c = geo.C, keys = _l.Pooled, positions = geo.Positions, rows = _l.Rows;
-            DnnlMatmul.Run(MatOperand.Matrix(_x, rows, c), MatOperand.Matrix(_weights, _l.Width, c).T(), MatOperand.Matrix(_proj, rows, _l.Width), (nint)_bias.Data);
+            Kernels.Matmul(MatOperand.Matrix(_x, rows, c), MatOperand.Matrix(_weights, _l.Width, c).T(), MatOperand.Matrix(_proj, rows, _l.Width), (nint)_bias.Data);
             if (_pooled is not null)
                 NonLocalKernels.MaxPool(Proj.Columns(_l.K, _l.K + _l.Inner), new Rows(_pooled.Data, _l.K + _l.Inner, _l.K + _l.Inner), (int*)_argmax!.Data, _l.Pooling);
 
@@ -135,13 +156,13 @@ internal static unsafe class NonLocalAttention
             }
             else
             {
-                DnnlMatmul.Run(Batched(Theta, geo.N, positions), Batched(Phi, geo.N, keys).T(), MatOperand.Of(attention));
+                Kernels.Matmul(Batched(Theta, geo.N, positions), Batched(Phi, geo.N, keys).T(), MatOperand.Of(attention));
                 if (_p.Mode == Pairwise.DotProduct) TensorPrimitives.Multiply(attention.Span, 1f / keys, attention.Span);
                 else NonLocalKernels.Softmax(attention.Data, geo.N * positions, keys, _p.LogitScale);
             }
-            DnnlMatmul.Run(MatOperand.Of(attention), Batched(G, geo.N, keys), Batched(new Rows(_y.Data, _l.Inner, _l.Inner), geo.N, positions));
+            Kernels.Matmul(MatOperand.Of(attention), Batched(G, geo.N, keys), Batched(new Rows(_y.Data, _l.Inner, _l.Inner), geo.N, positions));
             using var wOut = F.Materialize(_p.OutWeight, MemoryFormat.Contiguous);
-            DnnlMatmul.Run(MatOperand.Of(_y), MatOperand.Matrix(wOut, c, _l.Inner).T(), MatOperand.Matrix(output, rows, c),
+            Kernels.Matmul(MatOperand.Of(_y), MatOperand.Matrix(wOut, c, _l.Inner).T(), MatOperand.Matrix(output, rows, c),
                 _p.OutBias is null ? 0 : (nint)_p.OutBias.Data);
         }
 
@@ -155,7 +176,7 @@ internal static unsafe class NonLocalAttention
             // o = y W_z^T + b.
             using var wOut = F.Materialize(_p.OutWeight, MemoryFormat.Contiguous);
             var gWOut = Tensor.Empty(_p.OutWeight.Shape);
-            DnnlMatmul.Run(gO.T(), MatOperand.Of(_y), MatOperand.Matrix(gWOut, c, inner));
+            Kernels.Matmul(gO.T(), MatOperand.Of(_y), MatOperand.Matrix(gWOut, c, inner));
             Tensor? gBOut = null;
             if (_p.OutBias is not null)
             {
@@ -163,7 +184,7 @@ internal static unsafe class NonLocalAttention
                 NonLocalKernels.ColumnSums(new Rows(goc.Data, c, c), rows, gBOut.Data);
             }
             using var gy = Tensor.Empty(_y.Shape);
-            DnnlMatmul.Run(gO, MatOperand.Matrix(wOut, c, inner), MatOperand.Of(gy));
+            Kernels.Matmul(gO, MatOperand.Matrix(wOut, c, inner), MatOperand.Of(gy));
             var gY = Batched(new Rows(gy.Data, inner, inner), n, positions);
 
             using var gProj = Tensor.Empty(_proj.Shape);
@@ -174,8 +195,8 @@ internal static unsafe class NonLocalAttention
 
             // y = f g: the gradients of the pairwise map and of g.
             using var gf = Tensor.Empty(attention.Shape);
-            DnnlMatmul.Run(gY, Batched(G, n, keys).T(), MatOperand.Of(gf));
-            DnnlMatmul.Run(MatOperand.Of(attention).T(), gY, Batched(gG, n, keys));
+            Kernels.Matmul(gY, Batched(G, n, keys).T(), MatOperand.Of(gf));
+            Kernels.Matmul(MatOperand.Of(attention).T(), gY, Batched(gG, n, keys));
 
             using var gConcat = _p.Mode == Pairwise.Concatenation ? Tensor.Empty(_p.ConcatWeight!.Shape) : null;
             if (gConcat is not null)
@@ -187,14 +208,14 @@ internal static unsafe class NonLocalAttention
             {
                 if (_p.Mode == Pairwise.DotProduct) TensorPrimitives.Multiply(gf.Span, 1f / keys, gf.Span);
                 else NonLocalKernels.SoftmaxBackward(attention.Data, gf.Data, n * positions, keys, _p.LogitScale);
-                DnnlMatmul.Run(MatOperand.Of(gf), Batched(Phi, n, keys), Batched(gAll.Columns(0, k), n, positions));
-                DnnlMatmul.Run(MatOperand.Of(gf).T(), Batched(Theta, n, positions), Batched(gPhi, n, keys));
+                Kernels.Matmul(MatOperand.Of(gf), Batched(Phi, n, keys), Batched(gAll.Columns(0, k), n, positions));
+                Kernels.Matmul(MatOperand.Of(gf).T(), Batched(Theta, n, positions), Batched(gPhi, n, keys));
             }
             if (gPooled is not null)
                 NonLocalKernels.MaxUnpool(new Rows(gPooled.Data, k + inner, k + inner), (int*)_argmax!.Data, gAll.Columns(k, k + inner), _l.Pooling);
 
             var gx = Tensor.Empty(_x.Shape, MemoryFormat.ChannelsLast);
-            DnnlMatmul.Run(MatOperand.Matrix(gProj, rows, _l.Width), MatOperand.Matrix(_weights, _l.Width, c), MatOperand.Matrix(gx, rows, c));
+            Kernels.Matmul(MatOperand.Matrix(gProj, rows, _l.Width), MatOperand.Matrix(_weights, _l.Width, c), MatOperand.Matrix(gx, rows, c));
             var grads = new List<Tensor?> { gx };
             grads.AddRange(ProjectionGrads(gAll, gConcat));
             grads.Add(gWOut);
@@ -210,7 +231,7 @@ internal static unsafe class NonLocalAttention
             var trained = gAll.Columns(first, _l.Width - first);
             using var gw = Tensor.Empty(new Shape(trained.Width, c));
             using var gb = Tensor.Empty(new Shape(trained.Width));
-            DnnlMatmul.Run(new MatOperand([rows, trained.Width], [_l.Width, 1], (nint)trained.Ptr).T(), MatOperand.Matrix(_x, rows, c), MatOperand.Of(gw));
+            Kernels.Matmul(new MatOperand([rows, trained.Width], [_l.Width, 1], (nint)trained.Ptr).T(), MatOperand.Matrix(_x, rows, c), MatOperand.Of(gw));
             NonLocalKernels.ColumnSums(trained, rows, gb.Data);
             if (_p.Mode == Pairwise.EmbeddedGaussian) new Span<float>(gb.Data + k, k).Clear();
             Tensor Weight(int row, int count) => gw.View(new Shape(count, c, 1, 1), [c, 1, 1, 1], (row - first) * c);

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>Broadcasting binary ops and reductions on the reference path.</summary>
 internal static class RefElementwise

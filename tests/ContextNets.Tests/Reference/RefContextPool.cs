@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>
 /// Global context pooling and the broadcast fusion, forward and backward, on

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>ReLU and sigmoid, forward and backward, element by element.</summary>
 internal static class RefActivations

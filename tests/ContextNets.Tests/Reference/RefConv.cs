@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>Direct-loop convolution, forward and both backwards, exactly as the definition reads.</summary>
 internal static class RefConv

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>Mean cross-entropy of logits [N, K] against a target distribution per row, forward and backward.</summary>
 internal static class RefLosses

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>A pooling window: kernel, stride, padding and dilation per spatial axis, and the output rounding, as PyTorch counts them.</summary>
 internal readonly record struct RefWindow(int Kh, int Kw, int Sh, int Sw, int Ph, int Pw, int Dh = 1, int Dw = 1, bool Ceil = false)

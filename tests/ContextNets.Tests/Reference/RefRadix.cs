@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>
 /// The split-attention reductions over a radix-major feature map u [N, R*C, H, W],

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>Softmax and log-softmax along one axis, forward and backward, one line of the axis at a time.</summary>
 internal static class RefSoftmax

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>
 /// Batch normalization of [N, C, H, W] per channel: training with the batch's statistics

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>How a reference non-local block is built: the blocks.py arguments (mode by its blocks.py name), the norm, and the norm's mode.</summary>
 internal sealed record RefNonLocalConfig(string Mode, bool SubSample, bool UseScale = true, bool Norm = false, bool Training = true, double Eps = 1e-5);

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>
 /// Layer normalization over one axis: every slice along that axis is normalized on its own, then

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>
 /// A float64, row-major, plain-array tensor for the reference path: the

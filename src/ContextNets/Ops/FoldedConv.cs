@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using ContextNets.Backend.Dnnl;
 using ContextNets.NN;
 
-namespace ContextNets.Models.Inference;
+namespace ContextNets;
 
 /// <summary>
 /// A convolution with the BatchNorm after it folded in (w' = w g / sqrt(v + eps), b' = (b - m) g / sqrt(v + eps) + beta),

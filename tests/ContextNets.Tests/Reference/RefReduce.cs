@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>Sum and mean over axes on the reference path; the backward spreads each output gradient over the elements it summed.</summary>
 internal static class RefReduce

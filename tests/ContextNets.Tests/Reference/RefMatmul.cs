@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>Batched, broadcasting matrix product and the linear layer, forward and backward, as triple loops.</summary>
 internal static class RefMatmul

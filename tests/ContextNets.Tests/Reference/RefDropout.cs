@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>Inverted dropout with a given keep mask (logical order), forward and backward.</summary>
 internal static class RefDropout

@@ -1,4 +1,4 @@
-namespace ContextNets.Backend.Reference;
+namespace ContextNets.Tests.Reference;
 
 /// <summary>
 /// Shape ops on the reference path. Each moves values by explicit multi-index
