@@ -20,6 +20,8 @@ import sys
 import torch
 import torch.nn as nn
 
+from gen_sk_vector import write_safetensors
+
 
 class CrissCross(nn.Module):
     def __init__(self, channels, recurrence=2):
@@ -51,23 +53,6 @@ class CrissCross(nn.Module):
         for _ in range(self.recurrence):
             x = self.step(x)
         return x
-
-
-def save_safetensors(path, tensors, metadata):
-    header, blobs, off = {}, [], 0
-    for key in sorted(tensors):
-        data = tensors[key].detach().contiguous().float().numpy().tobytes()
-        header[key] = {"dtype": "F32", "shape": list(tensors[key].shape), "data_offsets": [off, off + len(data)]}
-        blobs.append(data)
-        off += len(data)
-    header["__metadata__"] = metadata
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
 
 
 def load_safetensors(path):
@@ -132,5 +117,5 @@ if __name__ == "__main__":
     os.makedirs(out, exist_ok=True)
     for i, (name, cfg, shape, mode) in enumerate(CASES):
         t, meta = case(cfg, shape, mode, seed=2000 + i)
-        save_safetensors(os.path.join(out, name + ".safetensors"), t, meta)
+        write_safetensors(os.path.join(out, name + ".safetensors"), t, meta)
         print(name, meta, list(shape))

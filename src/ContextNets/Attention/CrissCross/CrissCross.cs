@@ -9,9 +9,10 @@ namespace ContextNets.Attention;
 /// recurs <see cref="Recurrence"/> times with the same weights: two passes carry every position's context to every
 /// other (through the crossing of their lines). Parameter names are the official implementation's.
 /// </summary>
-public sealed partial class CrissCross : Module, IAttentionSource
+public sealed partial class CrissCross : Module, IAttentionSource, IPairwiseFeatures
 {
     private readonly AttentionCapture _capture = new();
+    private readonly CapturedGate _input = new(), _context = new();
 
     public CrissCross(int channels, int recurrence = 2)
     {
@@ -41,6 +42,14 @@ public sealed partial class CrissCross : Module, IAttentionSource
     public bool CaptureAttention { get => _capture.Enabled; set => _capture.Enabled = value; }
     public Tensor? LastAttention => _capture.Last;
 
+    /// <summary>The maps are one softmax of q . k per query, an embedded gaussian restricted to the criss-cross path.</summary>
+    Pairwise IPairwiseFeatures.Mode => Pairwise.EmbeddedGaussian;
+
+    /// <summary>When true, Forward keeps the last pass's input and its aggregate (before gamma) as channels-last maps.</summary>
+    public bool CaptureFeatures { get; set; }
+    public Tensor? LastInput => _input.Value;
+    public Tensor? LastContext => _context.Value;
+
     internal static CrissCross FromConfig(BlockConfig c) => new(c.Int("channels"), c.Int("recurrence", 2));
 
     public override Tensor Forward(Tensor x)
@@ -48,9 +57,22 @@ public sealed partial class CrissCross : Module, IAttentionSource
         BlockInput.Check("CrissCross", x, Channels);
         for (int r = 0; r < Recurrence; r++)
         {
-            bool last = r == Recurrence - 1;
-            x = CrissCrossOp.Forward(x, QueryConv, KeyConv, ValueConv, Gamma, last && CaptureAttention, out var attention);
-            if (attention is not null) KeepAsPairwiseMap(attention);
+            bool keep = r == Recurrence - 1 && (CaptureAttention || CaptureFeatures);
+            var op = new CrissCrossOp(x, QueryConv, KeyConv, ValueConv, Gamma, keep);
+            var y = op.Run();
+            if (keep)
+            {
+                using var aggregate = op.Aggregate!;
+                if (CaptureAttention) KeepAsPairwiseMap(op.Attention!);
+                else op.Attention!.Dispose();
+                if (CaptureFeatures)
+                {
+                    using var input = F.Materialize(x, MemoryFormat.ChannelsLast);
+                    _input.Keep(input);
+                    _context.Keep(aggregate);
+                }
+            }
+            x = y;
         }
         return x;
     }
@@ -77,6 +99,8 @@ public sealed partial class CrissCross : Module, IAttentionSource
     public override void Dispose()
     {
         _capture.Dispose();
+        _input.Dispose();
+        _context.Dispose();
         base.Dispose();
     }
 }

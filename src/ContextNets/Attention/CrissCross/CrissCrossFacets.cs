@@ -28,7 +28,7 @@ public sealed partial class CrissCross : IBlockFacets
 
     /// <summary>
     /// Each pass as standard ONNX ops: the 1x1 convs (their weights written once, read by every pass), the column
-    /// logits [N, W, H, H] with the -inf diagonal that masks each position out of its own column, the row logits
+    /// logits [N, W, H, H] with the -1e30 diagonal that masks each position out of its own column, the row logits
     /// [N, H, W, W], one Softmax over their concatenation, the two weighted sums by MatMul, and gamma x sum + x.
     /// </summary>
     OnnxValue IBlockFacets.EmitOnnx(OnnxGraph g, string path, OnnxValue x)
@@ -40,8 +40,9 @@ public sealed partial class CrissCross : IBlockFacets
         var weights = new[] { (QueryConv, "query_conv"), (KeyConv, "key_conv"), (ValueConv, "value_conv") }
             .Select(p => (p.Item1.OutChannels, P(p.Item2), g.Weights(P(p.Item2) + ".weight", p.Item1.Weight), g.Weights(P(p.Item2) + ".bias", p.Item1.Bias!)))
             .ToArray();
+        // A finite stand-in for -inf (initializers must be finite): any logit plus -1e30 still exps to exactly 0.
         var mask = new float[h * h];
-        for (int i = 0; i < h; i++) mask[i * h + i] = float.NegativeInfinity;
+        for (int i = 0; i < h; i++) mask[i * h + i] = -1e30f;
         string diagonal = g.Weights(P("column_mask"), mask, h, h);
         float gamma = Gamma.Item();
 
@@ -65,7 +66,8 @@ public sealed partial class CrissCross : IBlockFacets
 
     private static OnnxValue Project(OnnxGraph g, (int outChannels, string scope, string weight, string bias) conv, OnnxValue x) =>
         g.Op("Conv", conv.scope, [x.Dims[0], conv.outChannels, x.Dims[2], x.Dims[3]], [x.Name, conv.weight, conv.bias],
-            OnnxAttr.Ints("kernel_shape", 1, 1), OnnxAttr.Ints("strides", 1, 1), OnnxAttr.Ints("pads", 0, 0, 0, 0));
+            OnnxAttr.Ints("kernel_shape", 1, 1), OnnxAttr.Ints("strides", 1, 1), OnnxAttr.Ints("pads", 0, 0, 0, 0),
+            OnnxAttr.Ints("dilations", 1, 1), OnnxAttr.Int("group", 1));
 
     /// <summary>Nothing to fold (no BatchNorm): the block runs itself, its fused op in float64 as in training.</summary>
     IStep IBlockFacets.FoldForInference() => new ModuleStep(this);

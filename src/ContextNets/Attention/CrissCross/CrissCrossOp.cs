@@ -10,45 +10,55 @@ namespace ContextNets.Attention;
 /// positions-major buffers (see <see cref="CrissCrossProjection"/> for why), and y and the gradients are rounded to
 /// float32 once.
 /// </summary>
-internal static unsafe class CrissCrossOp
+internal sealed unsafe class CrissCrossOp(Tensor x, Conv2d query, Conv2d key, Conv2d value, Tensor gamma, bool keep) : FusedOp
 {
+    private readonly CrissCrossGeometry _g = Geometry(x, query, key, value, gamma);
+    private Saved? _saved;
+
+    public override string Name => "criss_cross";
+
+    /// <summary>The tensors that may want a gradient, in the order of <see cref="Backward"/>'s gradients.</summary>
+    public Tensor[] Inputs => [x, query.Weight, query.Bias!, key.Weight, key.Bias!, value.Weight, value.Bias!, gamma];
+
     /// <summary>
-    /// y [N, C, H, W] for x [N, C, H, W]. With <paramref name="keepAttention"/>, the softmax weights come back in
-    /// <paramref name="attention"/> [N, H, W, H + W] (slot a &lt; H: column key (a, j), slot H + b: row key (i, b)).
+    /// With keep, after the forward: the softmax weights [N, H, W, H + W] (slot a &lt; H: column key (a, j), slot
+    /// H + b: row key (i, b)), owned by the caller.
     /// </summary>
-    public static Tensor Forward(Tensor x, Conv2d query, Conv2d key, Conv2d value, Tensor gamma, bool keepAttention, out Tensor? attention)
+    public Tensor? Attention { get; private set; }
+
+    /// <summary>With keep, after the forward: the aggregate before gamma, a channels-last map [N, C, H, W] owned by the caller.</summary>
+    public Tensor? Aggregate { get; private set; }
+
+    /// <summary>y [N, C, H, W] = gamma x aggregate + x for x [N, C, H, W].</summary>
+    public Tensor Run() => Apply(Inputs);
+
+    protected override Tensor Forward()
     {
-        var g = Geometry(x, query, key, value, gamma);
-        Tensor[] inputs = [x, query.Weight, query.Bias!, key.Weight, key.Bias!, value.Weight, value.Bias!, gamma];
-        var saved = new Saved(g, F.Materialize(x, MemoryFormat.ChannelsLast), [query, key, value], gamma.Item());
+        _saved = new Saved(_g, F.Materialize(x, MemoryFormat.ChannelsLast), [query, key, value], gamma.Item());
         var y = Tensor.Empty(x.Shape, MemoryFormat.ChannelsLast);
-        saved.Forward(y);
-        attention = keepAttention ? saved.Attention() : null;
-        if (!y.IsIn(Engine.ActivationFormat))
-        {
-            var moved = F.Materialize(y, Engine.ActivationFormat);
-            y.Dispose();
-            y = moved;
-        }
-        if (!Tape.ShouldRecord(inputs))
-        {
-            saved.Dispose();
-            return y;
-        }
-        return Tape.Record(y, "criss_cross", inputs, gy =>
-        {
-            if (saved.IsDisposed)
-                throw new InvalidOperationException($"criss_cross {x.Shape}: the forward's buffers are gone (freed by a first backward); run the forward again.");
-            try
-            {
-                return saved.Backward(gy, inputs);
-            }
-            finally
-            {
-                saved.Dispose();
-            }
-        });
+        _saved.Forward(y);
+        if (keep) (Attention, Aggregate) = (_saved.Attention(), _saved.Aggregate());
+        if (y.IsIn(Engine.ActivationFormat)) return y;
+        var moved = F.Materialize(y, Engine.ActivationFormat);
+        y.Dispose();
+        return moved;
     }
+
+    protected override Tensor?[] Backward(Tensor gradOutput)
+    {
+        if (_saved is null || _saved.IsDisposed)
+            throw new InvalidOperationException($"criss_cross {x.Shape}: the forward's buffers are gone (freed by a first backward); run the forward again.");
+        try
+        {
+            return _saved.Backward(gradOutput, Inputs);
+        }
+        finally
+        {
+            _saved.Dispose();
+        }
+    }
+
+    protected override void Release() => _saved?.Dispose();
 
     /// <summary>The forward's float64 buffers, kept for the backward.</summary>
     private sealed class Saved(CrissCrossGeometry g, Tensor x, Conv2d[] convs, double gamma) : IDisposable
@@ -68,6 +78,13 @@ internal static unsafe class CrissCrossOp
             CrissCrossProjection.Forward(g, x.Data, D(_w), D(_b), D(_proj));
             CrissCrossKernels.Forward(g, D(_proj), D(_attention), D(_aggregate));
             CrissCrossKernels.Residual(g, x.Data, D(_aggregate), gamma, y.Data);
+        }
+
+        public Tensor Aggregate()
+        {
+            var a = Tensor.Empty(x.Shape, MemoryFormat.ChannelsLast);
+            for (long e = 0; e < a.Numel; e++) a.Data[e] = (float)D(_aggregate)[e];
+            return a;
         }
 
         public Tensor Attention()

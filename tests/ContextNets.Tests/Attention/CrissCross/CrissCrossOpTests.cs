@@ -1,7 +1,7 @@
 using ContextNets.Attention;
 using ContextNets.Autograd;
 using ContextNets.NN;
-using ContextNets.Backend.Reference;
+using ContextNets.Tests.Reference;
 using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Attention.CrissCross;
@@ -69,9 +69,10 @@ public class CrissCrossOpTests
             using var scope = Tensor.Scope();
             using var convs = new Convs(inputs);
             var x = In(inputs[0], format);
-            var y = CrissCrossOp.Forward(x, convs.Query, convs.Key, convs.Value, convs.Gamma, keepAttention: true, out var attention);
+            var op = new CrissCrossOp(x, convs.Query, convs.Key, convs.Value, convs.Gamma, keep: true);
+            var y = op.Run();
             Check.Close(RefCrissCross.Forward(inputs), y, what: $"{format} y");
-            Check.Close(RefCrissCross.Attention(inputs), attention!, what: $"{format} attention");
+            Check.Close(RefCrissCross.Attention(inputs), op.Attention!, what: $"{format} attention");
             y.Backward(In(gy, format, requiresGrad: false));
             Tensor[] grads = [x.Grad!, .. convs.Parameters.Select(p => p.Grad!)];
             for (int k = 0; k < grads.Length; k++) Check.Close(expected[k], grads[k], what: $"{format} grad {names[k]}");
@@ -118,9 +119,9 @@ public class CrissCrossOpTests
         using (GradMode.NoGrad())
         {
             using var convs = new Convs(Inputs(1, 8, 1, 3, 3));
-            var y = CrissCrossOp.Forward(Tensor.Randn(new Shape(1, 8, 3, 3), seed: 1), convs.Query, convs.Key, convs.Value, convs.Gamma, keepAttention: false, out var attention);
-            Assert.False(y.RequiresGrad);
-            Assert.Null(attention);
+            var op = new CrissCrossOp(Tensor.Randn(new Shape(1, 8, 3, 3), seed: 1), convs.Query, convs.Key, convs.Value, convs.Gamma, keep: false);
+            Assert.False(op.Run().RequiresGrad);
+            Assert.Null(op.Attention);
         }
     }
 
@@ -133,11 +134,11 @@ public class CrissCrossOpTests
         using var noBias = new Conv2d(8, 8, 1, bias: false);
         var x = Tensor.Randn(new Shape(1, 8, 3, 3), seed: 1);
         Assert.Contains("the key projection must be a 1x1 conv with bias from 8 to 1 channels, not 1x1 from 8 to 2",
-            Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(x, convs.Query, wide, convs.Value, convs.Gamma, false, out _)).Message);
+            Assert.Throws<ArgumentException>(() => new CrissCrossOp(x, convs.Query, wide, convs.Value, convs.Gamma, false)).Message);
         Assert.Contains("the value projection must be a 1x1 conv with bias",
-            Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(x, convs.Query, convs.Key, noBias, convs.Gamma, false, out _)).Message);
+            Assert.Throws<ArgumentException>(() => new CrissCrossOp(x, convs.Query, convs.Key, noBias, convs.Gamma, false)).Message);
         Assert.Contains("gamma [2] must be [1]",
-            Assert.Throws<ArgumentException>(() => CrissCrossOp.Forward(x, convs.Query, convs.Key, convs.Value, Tensor.Zeros(new Shape(2)), false, out _)).Message);
+            Assert.Throws<ArgumentException>(() => new CrissCrossOp(x, convs.Query, convs.Key, convs.Value, Tensor.Zeros(new Shape(2)), false)).Message);
     }
 
     private static RefTensor[] Inputs(int n, int c, int cq, int h, int w) =>

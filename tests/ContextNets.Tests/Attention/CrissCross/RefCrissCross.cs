@@ -1,4 +1,4 @@
-using ContextNets.Backend.Reference;
+using ContextNets.Tests.Reference;
 
 namespace ContextNets.Tests.Attention.CrissCross;
 
