@@ -106,7 +106,7 @@ internal sealed unsafe class CrissCrossOp(Tensor x, Conv2d query, Conv2d key, Co
             CrissCrossKernels.KeyValueBackward(g, D(_proj), D(_attention), D(gAggregate), D(gLogits), D(gProj));
 
             Tensor? gx = null;
-            if (x.RequiresGrad || inputs[0].RequiresGrad)
+            if (inputs[0].RequiresGrad)
             {
                 gx = Tensor.Empty(x.Shape, MemoryFormat.ChannelsLast);
                 CrissCrossProjection.InputGrad(g, gys.Data, D(_w), D(gProj), gx.Data);
