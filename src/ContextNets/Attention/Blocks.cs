@@ -15,6 +15,7 @@ public static class Blocks
         ("splat", typeof(SplitAttention), SplitAttention.FromConfig),
         ("sk", typeof(SelectiveKernel), SelectiveKernel.FromConfig),
         ("nl", typeof(NonLocal), NonLocal.FromConfig),
+        ("cca", typeof(CrissCross), CrissCross.FromConfig),
     ];
 
     /// <summary>The class names of the registered blocks, for messages.</summary>

@@ -27,6 +27,8 @@ internal static class ZooCifar
             c => c with { AfterBlock = Placement.BeforeLastBlock(2, ch => NonLocalBlock(ch, Pairwise.EmbeddedGaussian)) });
         yield return E("nl_gaussian_resnet20", "cifar-nl", "resnet20 with one NL block in gaussian mode (softmax of x_i . x_j, scaled) before the last block of stage 2.",
             c => c with { AfterBlock = Placement.BeforeLastBlock(2, ch => NonLocalBlock(ch, Pairwise.Gaussian)) });
+        yield return E("cc_resnet20", "cifar-cc", "resnet20 with one criss-cross attention block (CCNet: query/key C/8, recurrence 2, gamma zero-init) where nl_resnet20 has its NL block.",
+            c => c with { AfterBlock = Placement.BeforeLastBlock(2, ch => new CrissCross(ch)) });
         yield return E("sk_resnet20", "cifar-sk", "resnet20 with timm's SelectiveKernelBasic: a selective-kernel conv (3x3 and dilated 3x3, split input, rd 1/8 / 16) replaces conv1, conv2 is a ConvNormAct.",
             c => c with
             {

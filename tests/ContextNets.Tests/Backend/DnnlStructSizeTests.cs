@@ -4,6 +4,7 @@ using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Backend;
 
+[Trait(Tier.Key, Tier.External)]
 public class DnnlStructSizeTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace ContextNets.Tests.Backend;
 /// marshals as pointers, the constants it hard-codes, and that each predefined handle is the address of the exported
 /// global the binding resolves by name.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public class MpiBindingTests
 {
     private const string Include = "/usr/lib/x86_64-linux-gnu/openmpi/include";

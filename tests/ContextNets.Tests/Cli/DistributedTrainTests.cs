@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ContextNets.Tests.Data;
+using ContextNets.Tests.Support;
 using ContextNets.Training;
 
 namespace ContextNets.Tests.Cli;
@@ -10,6 +11,7 @@ namespace ContextNets.Tests.Cli;
 /// ranks must train the model one process trains on the same global batches, repeat themselves bit for bit, stop
 /// together when one of them dies or disagrees, and resume with another rank count.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 [Collection(MpiCollection.Name)]
 public sealed class DistributedTrainTests : IDisposable
 {

@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using ContextNets.Autograd;
 using ContextNets.Export.Proto;
 using ContextNets.IO;
@@ -9,6 +10,7 @@ using ContextNets.Tests.Export;
 namespace ContextNets.Tests.Cli;
 
 [Collection(OnnxToolsCollection.Name)]
+[Trait(Tier.Key, Tier.External)]
 public sealed class ExportCommandTests(OnnxTools tools) : IDisposable
 {
     private readonly TempDir _tmp = new();

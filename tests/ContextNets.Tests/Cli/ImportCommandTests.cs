@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using ContextNets.Autograd;
 using ContextNets.IO;
 using ContextNets.IO.Torch;
@@ -8,6 +9,7 @@ using ContextNets.Tests.IO.Torch;
 namespace ContextNets.Tests.Cli;
 
 /// <summary>`ctxnet import`: a torch.save file of the Fashion-MNIST gc_resnet20, the same under mmcv's names, hostile and mismatched files.</summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class ImportCommandTests(PthZooCases cases) : IClassFixture<PthZooCases>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ctxnet-import-").FullName;

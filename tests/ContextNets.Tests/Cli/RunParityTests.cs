@@ -11,6 +11,7 @@ namespace ContextNets.Tests.Cli;
 /// the case file's `x` is the command's input. Both the eval forward and the folded path (--prepared) must match:
 /// max |ours - theirs| &lt;= 1e-4 max |theirs| (<see cref="Logits"/>).
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class RunParityTests(TorchvisionCases torchvision, ZooCases zoo, ITestOutputHelper output)
     : IClassFixture<TorchvisionCases>, IClassFixture<ZooCases>, IDisposable
 {

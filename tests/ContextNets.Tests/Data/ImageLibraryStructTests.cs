@@ -5,6 +5,7 @@ using ContextNets.Tests.Support;
 namespace ContextNets.Tests.Data;
 
 /// <summary>The png_image struct and the libpng/TurboJPEG constants we bind, checked against the installed headers (libpng-dev, libturbojpeg0-dev).</summary>
+[Trait(Tier.Key, Tier.External)]
 public class ImageLibraryStructTests
 {
     [Fact]

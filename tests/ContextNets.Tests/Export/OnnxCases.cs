@@ -16,7 +16,7 @@ public sealed record BlockCase(string Kind, string Json, int[] Input)
 /// <summary>What the export tests share: the blocks in every configuration, weights that exercise every path, our forward, and the error measure.</summary>
 internal static class OnnxCases
 {
-    /// <summary>Every attention block and each of its modes: GC's poolings and fusions, NL's four modes with and without sub-sampling (and with its norm), split attention at radix 1, 2 and 4 with groups and stride, selective kernels with and without split input.</summary>
+    /// <summary>Every attention block and each of its modes: GC's poolings and fusions, NL's four modes with and without sub-sampling (and with its norm), split attention at radix 1, 2 and 4 with groups and stride, selective kernels with and without split input, criss-cross attention at recurrence 1 to 3 (one column included).</summary>
     public static readonly BlockCase[] Blocks =
     [
         new("gc", """{"channels": 32}""", [2, 32, 9, 7]),
@@ -43,6 +43,9 @@ internal static class OnnxCases
         new("sk", """{"in_channels": 32, "rd_ratio": 0.125, "rd_divisor": 16}""", [2, 32, 7, 7]),
         new("sk", """{"in_channels": 32, "out_channels": 48, "stride": 2, "split_input": false}""", [2, 32, 9, 8]),
         new("sk", """{"in_channels": 48, "kernel_size": [3, 5, 7], "groups": 2, "keep_3x3": false}""", [2, 48, 8, 8]),
+        new("cca", """{"channels": 16}""", [2, 16, 5, 7]),
+        new("cca", """{"channels": 32, "recurrence": 1}""", [2, 32, 6, 1]),
+        new("cca", """{"channels": 24, "recurrence": 3}""", [2, 24, 6, 4]),
     ];
 
     /// <summary>

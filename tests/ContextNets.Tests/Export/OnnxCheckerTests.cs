@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using ContextNets.Export;
 using ContextNets.Models;
 using ContextNets.NN;
@@ -11,6 +12,7 @@ namespace ContextNets.Tests.Export;
 /// shape inference) on every zoo model and on every block at every opset from 13 to 17.
 /// </summary>
 [Collection(OnnxToolsCollection.Name)]
+[Trait(Tier.Key, Tier.External)]
 public sealed class OnnxCheckerTests(OnnxTools tools, ITestOutputHelper output) : IDisposable
 {
     private readonly TempDir _tmp = new();

@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using ContextNets.Attention;
 using ContextNets.Export;
 using ContextNets.Models;
@@ -16,6 +17,7 @@ namespace ContextNets.Tests.Export;
 /// <see cref="DefaultCases"/> cases from a fixed seed; CTXNET_ONNX_FUZZ_CASES and CTXNET_ONNX_FUZZ_SEED run a longer or other stream.
 /// </summary>
 [Collection(OnnxToolsCollection.Name)]
+[Trait(Tier.Key, Tier.External)]
 public sealed class OnnxFuzzTests(OnnxTools tools, ITestOutputHelper output) : IDisposable
 {
     public const int DefaultCases = 300, RuntimeEvery = 5;

@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using ContextNets.Export;
 using ContextNets.Models;
 using ContextNets.NN;
@@ -13,6 +14,7 @@ namespace ContextNets.Tests.Export;
 /// randomized where the initialization leaves a path silent, and BatchNorm statistics are non-trivial.
 /// </summary>
 [Collection(OnnxToolsCollection.Name)]
+[Trait(Tier.Key, Tier.External)]
 public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) : IDisposable
 {
     private const double Tolerance = 1e-4;

@@ -14,6 +14,7 @@ namespace ContextNets.Tests.Models;
 /// relative to the logits' scale (elementwise relative error means nothing for logits near zero). PyTorch's own
 /// float32 forward of these cases is 2e-6 (resnet18) to 3e-5 (resnet50) off its float64 logits by that measure.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public class TorchvisionParityTests(TorchvisionCases cases, ITestOutputHelper output) : IClassFixture<TorchvisionCases>
 {
     private const double Tolerance = 1e-4;

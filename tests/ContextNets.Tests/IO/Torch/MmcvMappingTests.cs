@@ -16,6 +16,7 @@ namespace ContextNets.Tests.IO.Torch;
 /// atol 1e-5); an mmdet GCNet ResNet-50 with its plugins under `backbone.` and an mmcls head gives its logits at the
 /// parity tolerance (1e-4 of the logits' scale).
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class MmcvMappingTests(MmcvCases cases, ITestOutputHelper output) : IClassFixture<MmcvCases>
 {
     [Fact]

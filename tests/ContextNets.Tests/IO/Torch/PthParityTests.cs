@@ -11,6 +11,7 @@ namespace ContextNets.Tests.IO.Torch;
 /// format), loaded strictly with model.Load. The eval forward and the folded inference model must both match:
 /// max |ours - theirs| &lt;= 1e-4 max |theirs|, the tolerance of the safetensors parity tests.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class PthParityTests(PthZooCases cases, ITestOutputHelper output) : IClassFixture<PthZooCases>
 {
     [Theory]

@@ -12,6 +12,7 @@ namespace ContextNets.Tests.IO.Torch;
 /// structure at ResNeSt-14 size) are exactly resnest14d's: the file, as a zip or in the legacy format the published
 /// weights use, loads strictly under the ResNeSt convention and by auto-detection, and gives PyTorch's logits.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class ResNeStOfficialTests(ResNeStOfficialCases cases, ITestOutputHelper output) : IClassFixture<ResNeStOfficialCases>
 {
     [Theory]

@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using System.Diagnostics;
 using ContextNets.IO.Torch;
 using Xunit.Abstractions;
@@ -12,6 +13,7 @@ namespace ContextNets.Tests.IO.Torch;
 /// <see cref="InvalidDataException"/>: any other exception, a case slower than a second, or more managed allocation
 /// than 64 times the file's size (plus 1 MiB) fails the test.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class TorchFuzzTests(PthFileCases cases, ITestOutputHelper output) : IClassFixture<PthFileCases>
 {
     public const int ZipCases = 10_000, PickleCases = 10_000, LegacyCases = 5_000;

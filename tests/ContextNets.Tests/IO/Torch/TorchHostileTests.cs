@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using System.Buffers.Binary;
 using ContextNets.IO.Torch;
 
@@ -7,6 +8,7 @@ namespace ContextNets.Tests.IO.Torch;
 /// Hand-made hostile files: each must be refused with an <see cref="InvalidDataException"/> whose message says what
 /// and where, before anything runs and without allocating more than the file's size warrants.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class TorchHostileTests(PthFileCases cases) : IClassFixture<PthFileCases>
 {
     private static readonly TensorSpec W = new("w", "0", "FloatStorage", 6, 0, [2, 3], [3, 1]);

@@ -1,3 +1,4 @@
+using ContextNets.Tests.Support;
 using ContextNets.IO;
 using ContextNets.IO.Torch;
 
@@ -8,6 +9,7 @@ namespace ContextNets.Tests.IO.Torch;
 /// type, saved views (transposed, offset, strided, permuted, channels-last, expanded, scalar, empty), storages shared
 /// by several tensors, checkpoints that wrap the state dict, pickle protocol 4, and the legacy format before 1.6.
 /// </summary>
+[Trait(Tier.Key, Tier.External)]
 public sealed class TorchReaderTests(PthFileCases cases) : IClassFixture<PthFileCases>
 {
     [Theory]
