@@ -43,7 +43,7 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
     {
         w.WriteLine($"{model}, checkpoint '{options.Checkpoint}' (epoch {epoch}), {analysis.Images} test images");
         foreach (var p in analysis.Pairwise)
-            w.WriteLine($"  {p.Block.Name} (NL {p.Mode.Name()}, {p.Height}x{p.Width}): attention cosine {Num(p.AttentionCosine.Mean)}, JSD {Num(p.AttentionJensenShannon.Mean)}; " +
+            w.WriteLine($"  {p.Block.Name} ({p.Block.ShortName.ToUpperInvariant()} {p.Mode.Name()}, {p.Height}x{p.Width}): attention cosine {Num(p.AttentionCosine.Mean)}, JSD {Num(p.AttentionJensenShannon.Mean)}; " +
                 $"cosine input {Num(p.InputCosine.Mean)} -> output {Num(p.OutputCosine.Mean)}");
         foreach (var p in analysis.Pooling)
             w.WriteLine($"  {p.Block.Name} ({p.Block.Type}, {p.Positions} positions): map entropy / ln(HW) {Num(p.Entropy.Mean)} (1 = uniform)");
