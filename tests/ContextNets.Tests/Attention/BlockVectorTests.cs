@@ -34,6 +34,8 @@ public class BlockVectorTests
         string mode = file.Metadata["mode"];
         Assert.True(mode is "train" or "eval", $"{name}: unknown mode '{mode}'");
         using var block = Blocks.FromConfig(file.Metadata["block"], file.Metadata["config"]);
+        // The registry's short name and the block's own (its facets) are written in two places: they must agree.
+        Assert.Equal(file.Metadata["block"], Assert.IsAssignableFrom<IBlockFacets>(block).BlockName);
         using var scope = Tensor.Scope();
 
         var parameters = file.Keys.Where(k => k.StartsWith("param.", StringComparison.Ordinal))
