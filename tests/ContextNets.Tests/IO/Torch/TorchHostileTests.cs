@@ -261,7 +261,10 @@ public sealed class TorchHostileTests(PthFileCases cases) : IClassFixture<PthFil
         var wrongCount = (byte[])legacy.Clone();
         wrongCount[FirstLegacyRecord(legacy)] ^= 1;
         Refused(wrongCount, "but its record holds");
-        Refused(legacy[..(legacy.Length - 3)], "run past the end of the file");
+        // torch orders legacy storage records by memory address, so which record a cut lands in varies from run to
+        // run: every short cut must be refused as truncated, and a cut into data (not only a count) must happen.
+        var truncations = Enumerable.Range(1, 16).Select(k => Refused(legacy[..(legacy.Length - k)], "(truncated)").Message).ToList();
+        Assert.Contains(truncations, m => m.Contains("run past the end of the file"));
         var magic = (byte[])legacy.Clone();
         magic[6] ^= 1;
         Refused(magic, "not a torch.save file");
