@@ -110,6 +110,8 @@ internal sealed unsafe class NonLocalAttention : FusedOp
         private readonly Tensor _x, _weights, _bias, _proj, _y;
         // Sub-sampling: the pooled [phi | g] and, per element, which window offset held its maximum.
         private readonly Tensor? _pooled, _argmax;
+        // Set when the logits are too large for float32: the float64 twin of this block then owns the results.
+        private NonLocalExact? _exact;
 
         public Saved(Layout l, Tensor x, NonLocalParams p)
         {
@@ -133,6 +135,7 @@ internal sealed unsafe class NonLocalAttention : FusedOp
         public Tensor Context()
         {
             var shape = _l.Geo.MapShape(_l.Inner);
+            if (_exact is not null) return _exact.Context(shape, MemoryFormat.ChannelsLast);
             return _y.View(shape, Tensor.StridesFor(shape, MemoryFormat.ChannelsLast));
         }
 
@@ -148,6 +151,13 @@ internal sealed unsafe class NonLocalAttention : FusedOp
             Kernels.Matmul(MatOperand.Matrix(_x, rows, c), MatOperand.Matrix(_weights, _l.Width, c).T(), MatOperand.Matrix(_proj, rows, _l.Width), (nint)_bias.Data);
             if (_pooled is not null)
                 NonLocalKernels.MaxPool(Proj.Columns(_l.K, _l.K + _l.Inner), new Rows(_pooled.Data, _l.K + _l.Inner, _l.K + _l.Inner), (int*)_argmax!.Data, _l.Pooling);
+            if (_p.Mode is Pairwise.EmbeddedGaussian or Pairwise.Gaussian &&
+                NonLocalPrecision.LogitBound(Theta, rows, Phi, (long)geo.N * keys, _p.LogitScale) > NonLocalPrecision.Float32Limit)
+            {
+                _exact = new NonLocalExact(geo, _p, _l.K, _x, _weights, _bias, _l.SubSample ? _l.Pooling : null);
+                _exact.Forward(attention, output);
+                return;
+            }
 
             if (_p.Mode == Pairwise.Concatenation)
             {
@@ -171,6 +181,7 @@ internal sealed unsafe class NonLocalAttention : FusedOp
             var geo = _l.Geo;
             int n = geo.N, c = geo.C, positions = geo.Positions, keys = _l.Pooled, k = _l.K, inner = _l.Inner, rows = _l.Rows;
             using var goc = F.InLayoutOf(go, output);
+            if (_exact is not null) return _exact.Backward(goc, _p);
             var gO = MatOperand.Matrix(goc, rows, c);
 
             // o = y W_z^T + b.
