@@ -193,35 +193,46 @@ internal static unsafe class ContextPoolKernels
         var q = p;
         bool weightGrad = q.W != null && q.GradW != null;
         int parts = Parts(n, hw);
-        using var state = Tensor.Empty([n * parts, c]);
-        float* st = state.Data;
-        Par.For(n * parts, (long)hw / parts * c * 2, (first, last) =>
+        // The weight gradient sums terms that cancel over every position (the softmax backward): float64 partial sums.
+        var state = weightGrad ? GC.AllocateArray<double>(n * parts * c, pinned: true) : null;
+        fixed (double* st = state)
         {
-            for (int item = first; item < last; item++)
+            double* partial = st;
+            Par.For(n * parts, (long)hw / parts * c * 2, (first, last) =>
             {
-                var (s, j0, j1) = Item(item, parts, hw);
-                PoolBackwardPart(q, s, j0, j1, hw, c, weightGrad ? st + (long)item * c : null);
+                for (int item = first; item < last; item++)
+                {
+                    var (s, j0, j1) = Item(item, parts, hw);
+                    PoolBackwardPart(q, s, j0, j1, hw, c, partial == null ? null : partial + (long)item * c);
+                }
+            });
+        }
+        if (state is not null)
+            for (int k = 0; k < c; k++)
+            {
+                double sum = 0;
+                for (int item = 0; item < n * parts; item++) sum += state[(long)item * c + k];
+                q.GradW[k] = (float)sum;
             }
-        });
-        if (weightGrad) SumParts(st, 1, n * parts, c, 1f, q.GradW);
     }
 
     [MethodImpl(Hot)]
-    private static void PoolBackwardPart(in PoolGrad q, int s, int j0, int j1, int hw, int c, float* dw)
+    private static void PoolBackwardPart(in PoolGrad q, int s, int j0, int j1, int hw, int c, double* dw)
     {
         bool attention = q.W != null;
         float* g = q.GradCtx + (long)s * c;
         float* scale = q.FusionScale == null ? null : q.FusionScale + (long)s * c;
-        float gDotCtx = attention ? VecOps.Dot(g, q.Ctx + (long)s * c, c) : 0f;
-        if (dw != null) new Span<float>(dw, c).Clear();
+        // g . x_j - g . ctx cancels where one position holds most of the weight: both dots in float64.
+        double gDotCtx = attention ? VecOps.DotWide(g, q.Ctx + (long)s * c, c) : 0;
+        if (dw != null) new Span<double>(dw, c).Clear();
         for (int j = j0; j < j1; j++)
         {
             long off = ((long)s * hw + j) * c;
             float* xj = q.X + off;
             float a = attention ? q.Weights[(long)s * hw + j] : 1f / hw;
-            float dl = attention ? a * (VecOps.Dot(g, xj, c) - gDotCtx) : 0f;
-            if (q.GradX != null) VecOps.GradRow(q.GradX + off, q.FusionGrad == null ? null : q.FusionGrad + off, scale, g, a, q.W, dl, c);
-            if (dw != null) VecOps.Axpy(dw, dl, xj, c);
+            double dl = attention ? a * (VecOps.DotWide(g, xj, c) - gDotCtx) : 0;
+            if (q.GradX != null) VecOps.GradRow(q.GradX + off, q.FusionGrad == null ? null : q.FusionGrad + off, scale, g, a, q.W, (float)dl, c);
+            if (dw != null) VecOps.AxpyWide(dw, dl, xj, c);
         }
     }
 

@@ -34,6 +34,40 @@ internal static unsafe class VecOps
         return sum;
     }
 
+    /// <summary>The dot product of two float rows summed in float64 (each product of floats is exact there).</summary>
+    [MethodImpl(Hot)]
+    public static double DotWide(float* a, float* b, int c)
+    {
+        int i = 0, end = VecEnd(c);
+        var s0 = Vector512<double>.Zero;
+        var s1 = Vector512<double>.Zero;
+        for (; i < end; i += W)
+        {
+            var (al, ah) = Vector512.Widen(Vector512.Load(a + i));
+            var (bl, bh) = Vector512.Widen(Vector512.Load(b + i));
+            s0 = Vector512.FusedMultiplyAdd(al, bl, s0);
+            s1 = Vector512.FusedMultiplyAdd(ah, bh, s1);
+        }
+        double sum = Vector512.Sum(s0 + s1);
+        for (; i < c; i++) sum += (double)a[i] * b[i];
+        return sum;
+    }
+
+    /// <summary>y += a * x with y in float64.</summary>
+    [MethodImpl(Hot)]
+    public static void AxpyWide(double* y, double a, float* x, int c)
+    {
+        int i = 0, end = VecEnd(c);
+        var va = Vector512.Create(a);
+        for (; i < end; i += W)
+        {
+            var (xl, xh) = Vector512.Widen(Vector512.Load(x + i));
+            Vector512.FusedMultiplyAdd(xl, va, Vector512.Load(y + i)).Store(y + i);
+            Vector512.FusedMultiplyAdd(xh, va, Vector512.Load(y + i + W / 2)).Store(y + i + W / 2);
+        }
+        for (; i < c; i++) y[i] += a * x[i];
+    }
+
     /// <summary>y += a * x.</summary>
     [MethodImpl(Hot)]
     public static void Axpy(float* y, float a, float* x, int c)
