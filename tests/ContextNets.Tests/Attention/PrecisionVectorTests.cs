@@ -9,14 +9,19 @@ namespace ContextNets.Tests.Attention;
 public class PrecisionVectorTests
 {
     public static TheoryData<string> NonLocalFiles() => LocalVectors.Named("nl_");
-    public static TheoryData<string> ContextFiles() => LocalVectors.Named("gc_");
+    public static TheoryData<string> ContextFiles()
+    {
+        var data = LocalVectors.Named("gc_");
+        foreach (var name in LocalVectors.Names("snl_")) data.Add(name);
+        return data;
+    }
 
     [Fact]
     public void TheVectorsArePresent()
     {
-        var names = new[] { "nl_", "gc_", "splat_" }.SelectMany(LocalVectors.Names).ToList();
+        var names = new[] { "nl_", "gc_", "snl_", "splat_" }.SelectMany(LocalVectors.Names).ToList();
         foreach (var expected in new[] { "nl_eg_noscale_a", "nl_eg_noscale_b", "nl_eg_noscale_c", "nl_eg_noscale_d", "nl_eg_noscale_e",
-                     "nl_eg_noscale_f", "nl_gaussian_sharp", "nl_eg_scaled_wide", "gc_att_sharp_a", "gc_att_sharp_b",
+                     "nl_eg_noscale_f", "nl_gaussian_sharp", "nl_eg_scaled_wide", "gc_att_sharp_a", "gc_att_sharp_b", "snl_sharp",
                      "splat_r2_s2_a", "splat_r2_s2_b", "splat_r2_s2_c", "splat_r2_s2_d", "splat_r4_s2_sharp" })
             Assert.Contains(expected, names);
     }
