@@ -8,6 +8,7 @@ switch (args.FirstOrDefault())
     case "blocks": return ContextNets.Bench.Blocks.BlockBenchmark.Run(args[1..]);
     case "splat": return ContextNets.Bench.Blocks.SplitAttnBenchmark.Run(args[1..]);
     case "nl": return ContextNets.Bench.Blocks.NonLocalBenchmark.Run(args[1..]);
+    case "nl-precision": return ContextNets.Bench.Blocks.NonLocalPrecisionBenchmark.Run(args[1..]);
     case "models": return ContextNets.Bench.Models.ModelsBenchmark.Run(args[1..]);
     case "tta": return ContextNets.Bench.Training.TimeToAccuracyBenchmark.Run(args[1..]);
     case "scaling": return ContextNets.Bench.Scaling.ScalingBenchmark.Run(args[1..]);

@@ -277,10 +277,10 @@ public class NonLocalTests
 
     // ---------------------------------------------------------------- helpers
 
-    private sealed record Result(RefTensor Z, RefTensor Attention, Dictionary<string, RefTensor> Grads, Dictionary<string, RefTensor> Buffers, MemoryFormat Format);
+    internal sealed record Result(RefTensor Z, RefTensor Attention, Dictionary<string, RefTensor> Grads, Dictionary<string, RefTensor> Buffers, MemoryFormat Format);
 
     /// <summary>Forward with the attention captured, backward of sum(z * gz); the gradients by parameter name and "x".</summary>
-    private static Result Run(NonLocal block, RefTensor x, RefTensor gz, MemoryFormat format)
+    internal static Result Run(NonLocal block, RefTensor x, RefTensor gz, MemoryFormat format)
     {
         using var scope = Tensor.Scope();
         block.ZeroGrad();
@@ -309,7 +309,7 @@ public class NonLocalTests
         return [RefTensor.From(y), RefTensor.From(attention), RefTensor.From(xt.Grad!), .. block.Parameters().Select(p => RefTensor.From(p.Grad!))];
     }
 
-    private static Dictionary<string, RefTensor> RandomParams(NonLocal block, int seed)
+    internal static Dictionary<string, RefTensor> RandomParams(NonLocal block, int seed)
     {
         var p = new Dictionary<string, RefTensor>();
         foreach (var (name, t) in block.StateDict().OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -321,7 +321,7 @@ public class NonLocalTests
         return p;
     }
 
-    private static void LoadParams(NonLocal block, Dictionary<string, RefTensor> p)
+    internal static void LoadParams(NonLocal block, Dictionary<string, RefTensor> p)
     {
         using var scope = Tensor.Scope();
         block.LoadStateDict(p.ToDictionary(kv => kv.Key, kv => kv.Value.ToTensor()));

@@ -151,14 +151,6 @@ internal sealed unsafe class NonLocalAttention : FusedOp
             Kernels.Matmul(MatOperand.Matrix(_x, rows, c), MatOperand.Matrix(_weights, _l.Width, c).T(), MatOperand.Matrix(_proj, rows, _l.Width), (nint)_bias.Data);
             if (_pooled is not null)
                 NonLocalKernels.MaxPool(Proj.Columns(_l.K, _l.K + _l.Inner), new Rows(_pooled.Data, _l.K + _l.Inner, _l.K + _l.Inner), (int*)_argmax!.Data, _l.Pooling);
-            if (_p.Mode is Pairwise.EmbeddedGaussian or Pairwise.Gaussian &&
-                NonLocalPrecision.LogitBound(Theta, rows, Phi, (long)geo.N * keys, _p.LogitScale) > NonLocalPrecision.Float32Limit)
-            {
-                _exact = new NonLocalExact(geo, _p, _l.K, _x, _weights, _bias, _l.SubSample ? _l.Pooling : null);
-                _exact.Forward(attention, output);
-                return;
-            }
-
             if (_p.Mode == Pairwise.Concatenation)
             {
                 float* w = _p.ConcatWeight!.Data;
@@ -168,6 +160,12 @@ internal sealed unsafe class NonLocalAttention : FusedOp
             {
                 Kernels.Matmul(Batched(Theta, geo.N, positions), Batched(Phi, geo.N, keys).T(), MatOperand.Of(attention));
                 if (_p.Mode == Pairwise.DotProduct) TensorPrimitives.Multiply(attention.Span, 1f / keys, attention.Span);
+                else if (NonLocalPrecision.LargestRowRange(attention.Data, geo.N * positions, keys, _p.LogitScale) > NonLocalPrecision.Float32Limit)
+                {
+                    _exact = new NonLocalExact(geo, _p, _l.K, _x, _weights, _bias, _l.SubSample ? _l.Pooling : null);
+                    _exact.Forward(attention, output);
+                    return;
+                }
                 else NonLocalKernels.Softmax(attention.Data, geo.N * positions, keys, _p.LogitScale);
             }
             Kernels.Matmul(MatOperand.Of(attention), Batched(G, geo.N, keys), Batched(new Rows(_y.Data, _l.Inner, _l.Inner), geo.N, positions));
