@@ -24,7 +24,7 @@ public class NonLocalExactTests
             var p = NonLocalTests.RandomParams(block, 81);
             var x = RefTensor.Random(shape, 15, mode == "gaussian" ? 6.0 : 1.0);
             if (mode != "gaussian")
-                foreach (var name in new[] { "theta.weight", "phi.weight" }) p[name] = Scaled(p[name], 3.0);
+                foreach (var name in new[] { "theta.weight", "phi.weight" }) p[name] = Scaled(p[name], 6.0);
             string what = $"sharp non-local {mode} sub_sample={sub} {Shape.Format(shape)}";
             NonLocalTests.LoadParams(block, p);
             var cfg = new RefNonLocalConfig(mode, sub, UseScale: false);

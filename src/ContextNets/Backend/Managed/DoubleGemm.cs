@@ -36,6 +36,8 @@ internal readonly unsafe struct DoubleMat(double* ptr, int batch, int rows, int 
 internal static unsafe class DoubleGemm
 {
     private const int TileRows = 4;
+    // Row tiles that share one column strip of B while it is in cache (a strip of k = 1024 rows is 64 KB).
+    private const int TilesPerBlock = 16;
     private static int Lanes => Vector<double>.Count;
 
     public static void Multiply(DoubleMat a, DoubleMat b, DoubleMat c)
@@ -48,13 +50,13 @@ internal static unsafe class DoubleGemm
         {
             if (packed is not null) b = Pack(b, pk);
             var panels = b;
-            int tiles = (a.Rows + TileRows - 1) / TileRows;
-            Par.For(c.Batch * tiles, 2L * TileRows * k * n, (begin, end) =>
+            int tiles = (a.Rows + TileRows - 1) / TileRows, blocks = (tiles + TilesPerBlock - 1) / TilesPerBlock;
+            Par.For(c.Batch * blocks, 2L * TilesPerBlock * TileRows * k * n, (begin, end) =>
             {
-                for (int t = begin; t < end; t++)
+                for (int item = begin; item < end; item++)
                 {
-                    int batch = t / tiles, row = t % tiles * TileRows;
-                    Tile(a, panels, c, batch, row, Math.Min(TileRows, a.Rows - row));
+                    int batch = item / blocks, first = item % blocks * TilesPerBlock, last = Math.Min(tiles, first + TilesPerBlock);
+                    Block(a, panels, c, batch, first * TileRows, Math.Min(a.Rows, last * TileRows));
                 }
             });
         }
@@ -73,43 +75,49 @@ internal static unsafe class DoubleGemm
         return DoubleMat.Batched(dst, b.Batch, b.Rows, b.Cols, b.Cols, size);
     }
 
-    // Rows [row, row + count) of C for one batch item, column strip by column strip so that the strip of B stays in cache.
-    private static void Tile(DoubleMat a, DoubleMat b, DoubleMat c, int batch, int row, int count)
+    // Rows [first, last) of C for one batch item: strip by strip of columns, every row tile under one strip of B
+    // before the next, then the columns left over one at a time (the same order of summation, so no element of C
+    // depends on where it lies).
+    private static void Block(DoubleMat a, DoubleMat b, DoubleMat c, int batch, int first, int last)
     {
-        int k = a.Cols, n = c.Cols, strip = 2 * Lanes, col = 0;
-        var av = stackalloc double*[TileRows];
-        for (int r = 0; r < TileRows; r++) av[r] = a.At(batch, row + Math.Min(r, count - 1));
-        long acs = a.ColStride;
-        double* bp = b.At(batch, 0);
-        long ld = b.RowStride;
+        int n = c.Cols, strip = 2 * Lanes, col = 0;
         for (; col + strip <= n; col += strip)
-        {
-            Vector<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-            for (int p = 0; p < k; p++)
-            {
-                double* brow = bp + p * ld + col;
-                var b0 = Vector.Load(brow);
-                var b1 = Vector.Load(brow + Lanes);
-                long ao = p * acs;
-                var x0 = new Vector<double>(av[0][ao]);
-                var x1 = new Vector<double>(av[1][ao]);
-                var x2 = new Vector<double>(av[2][ao]);
-                var x3 = new Vector<double>(av[3][ao]);
-                c00 = Vector.FusedMultiplyAdd(x0, b0, c00); c01 = Vector.FusedMultiplyAdd(x0, b1, c01);
-                c10 = Vector.FusedMultiplyAdd(x1, b0, c10); c11 = Vector.FusedMultiplyAdd(x1, b1, c11);
-                c20 = Vector.FusedMultiplyAdd(x2, b0, c20); c21 = Vector.FusedMultiplyAdd(x2, b1, c21);
-                c30 = Vector.FusedMultiplyAdd(x3, b0, c30); c31 = Vector.FusedMultiplyAdd(x3, b1, c31);
-            }
-            Store(c, batch, row, count, col, [c00, c01, c10, c11, c20, c21, c30, c31]);
-        }
-        // The columns left over, one at a time; the same order of summation, so no element depends on where it lies.
+            for (int row = first; row < last; row += TileRows) Tile(a, b, c, batch, row, Math.Min(TileRows, last - row), col);
         for (; col < n; col++)
-        for (int r = 0; r < count; r++)
+        for (int row = first; row < last; row++)
         {
             double s = 0;
-            for (int p = 0; p < k; p++) s = Math.FusedMultiplyAdd(av[r][p * acs], bp[p * ld + col], s);
-            c.At(batch, row + r)[col] = s;
+            double* ar = a.At(batch, row), bp = b.At(batch, 0) + col;
+            for (int p = 0; p < a.Cols; p++) s = Math.FusedMultiplyAdd(ar[p * a.ColStride], bp[p * b.RowStride], s);
+            c.At(batch, row)[col] = s;
         }
+    }
+
+    // C[row .. row + count, col .. col + 2 lanes] as 4 x 2 vector accumulators over all of k.
+    private static void Tile(DoubleMat a, DoubleMat b, DoubleMat c, int batch, int row, int count, int col)
+    {
+        int k = a.Cols;
+        var av = stackalloc double*[TileRows];
+        for (int r = 0; r < TileRows; r++) av[r] = a.At(batch, row + Math.Min(r, count - 1));
+        long acs = a.ColStride, ld = b.RowStride;
+        double* bp = b.At(batch, 0) + col;
+        Vector<double> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int p = 0; p < k; p++)
+        {
+            double* brow = bp + p * ld;
+            var b0 = Vector.Load(brow);
+            var b1 = Vector.Load(brow + Lanes);
+            long ao = p * acs;
+            var x0 = new Vector<double>(av[0][ao]);
+            var x1 = new Vector<double>(av[1][ao]);
+            var x2 = new Vector<double>(av[2][ao]);
+            var x3 = new Vector<double>(av[3][ao]);
+            c00 = Vector.FusedMultiplyAdd(x0, b0, c00); c01 = Vector.FusedMultiplyAdd(x0, b1, c01);
+            c10 = Vector.FusedMultiplyAdd(x1, b0, c10); c11 = Vector.FusedMultiplyAdd(x1, b1, c11);
+            c20 = Vector.FusedMultiplyAdd(x2, b0, c20); c21 = Vector.FusedMultiplyAdd(x2, b1, c21);
+            c30 = Vector.FusedMultiplyAdd(x3, b0, c30); c31 = Vector.FusedMultiplyAdd(x3, b1, c31);
+        }
+        Store(c, batch, row, count, col, [c00, c01, c10, c11, c20, c21, c30, c31]);
     }
 
     private static void Store(DoubleMat c, int batch, int row, int count, int col, ReadOnlySpan<Vector<double>> acc)
