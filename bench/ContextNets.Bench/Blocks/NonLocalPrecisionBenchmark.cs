@@ -1,12 +1,14 @@
 using System.Globalization;
 using ContextNets.Attention;
 using ContextNets.Autograd;
+using ContextNets.Models;
 using ContextNets.NN;
+using ContextNets.Training;
 
 namespace ContextNets.Bench.Blocks;
 
 /// <summary>
-/// What the non-local block's float64 path costs (docs/architecture.md, "Exactness"). Each case runs the block as the
+/// What the non-local block's float64 path costs (docs/models.md, "Exactness"). Each case runs the block as the
 /// zoo builds it twice: with its init weights, where the largest row range R of the scaled logits is below
 /// NonLocalPrecision.Float32Limit and the block runs in float32, and with theta and phi scaled by 100 (R grows 10^4 times),
 /// which sends it to the float64 path. It prints R for each, then forward under NoGrad and forward+backward of
@@ -43,6 +45,9 @@ public static class NonLocalPrecisionBenchmark
             best[key] = (Math.Min(old.fwd, fwd), Math.Min(old.fwdBwd, fb));
         }
         foreach (var (key, (fwd, fb)) in best) Console.WriteLine($"best {key,-32} fwd {fwd,9:F2} ms  fwd+bwd {fb,9:F2} ms");
+        for (int round = 1; round <= rounds; round++)
+        foreach (double sharpen in new[] { 1.0, 100.0 })
+            Console.WriteLine($"round {round} nl_resnet20 train step, batch 64, 32x32, theta/phi x{sharpen}: {TrainStep(sharpen):F1} ms");
         return 0;
     }
 
@@ -66,6 +71,27 @@ public static class NonLocalPrecisionBenchmark
             F.Sum(block.Forward(x)).Backward();
         }, 1, 3).median;
         return (m, fwd, fwdBwd);
+    }
+
+    // One SGD step of the zoo's nl_resnet20 (median of 3 after 1 warm-up), its NL block sharpened as in Measure.
+    private static double TrainStep(double sharpen)
+    {
+        using var model = Zoo.Create("nl_resnet20", numClasses: 10);
+        var nl = model.NamedModules().Select(m => m.module).OfType<NonLocal>().Single();
+        foreach (var w in new[] { nl.Theta!.Weight, nl.Phi!.Weight }) TensorPrimitivesScale(w, sharpen);
+        model.Train();
+        using var optimizer = Sgd.For(model, 0.01, momentum: 0.9);
+        using var x = F.Materialize(Tensor.Randn([64, 3, 32, 32], 2), Engine.ActivationFormat);
+        int[] labels = [.. Enumerable.Range(0, 64).Select(i => i % 10)];
+        return Timing.Milliseconds(() =>
+        {
+            using (Tensor.Scope())
+            {
+                F.CrossEntropy(model.Forward(x), labels).Backward();
+                optimizer.Step();
+            }
+            optimizer.ZeroGrad();
+        }, 1, 3).median;
     }
 
     private static void TensorPrimitivesScale(Tensor t, double factor) =>
