@@ -151,6 +151,7 @@ internal sealed unsafe class NonLocalAttention : FusedOp
             Kernels.Matmul(MatOperand.Matrix(_x, rows, c), MatOperand.Matrix(_weights, _l.Width, c).T(), MatOperand.Matrix(_proj, rows, _l.Width), (nint)_bias.Data);
             if (_pooled is not null)
                 NonLocalKernels.MaxPool(Proj.Columns(_l.K, _l.K + _l.Inner), new Rows(_pooled.Data, _l.K + _l.Inner, _l.K + _l.Inner), (int*)_argmax!.Data, _l.Pooling);
+
             if (_p.Mode == Pairwise.Concatenation)
             {
                 float* w = _p.ConcatWeight!.Data;

@@ -13,7 +13,7 @@ namespace ContextNets.Attention;
 /// The limit is measured, not derived (docs/models.md, "Exactness"): on float64 PyTorch vectors, blocks whose
 /// largest row range is up to 45.6 meet the tolerance in float32, and from 58.5 on they miss it (1.3x at 58.5, 30x
 /// at 298). The zoo's blocks at init sit far below: about 10 for nlresnet50's stage-4 block on unit-variance input,
-/// 0.05 for nl_resnet20's. The float64 path costs 15 to 40 times the float32 one, so it is no default.
+/// 0.05 for nl_resnet20's. The float64 path costs 10 to 40 times the float32 one, so it is no default.
 /// </summary>
 internal static unsafe class NonLocalPrecision
 {
