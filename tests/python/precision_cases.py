@@ -8,8 +8,10 @@ than a trained block's, which makes these blocks sharp:
   terms that cancel, so they must be summed in float64;
 - embedded gaussian without the 1/sqrt(inner) scale, and gaussian: the logits reach 30-150, the softmax is nearly
   one-hot, and float32 misses the float64 result by 1.3-30x the tolerance (the block then runs in float64);
-- global context attention pooling and selective kernel with the same large weights, to show whether their
-  softmax and BatchNorm sums hold in float32.
+- embedded gaussian with the scale but 128 channels, and split attention radix 4 with stride 2;
+- global context and simplified non-local attention pooling with the same large weights: their logits are now
+  summed in float64 (snl_sharp missed its conv_attn weight gradient by 1.55x before).
+Cases 0-7 are the held-out-like ones of issue 11; selective kernel vectors come from gen_sk_vector.py instead.
 """
 CASES = [
     ("splat_r2_s2_a", "splat", dict(cin=32, radix=2, stride=2), (4, 32, 8, 8)),
