@@ -56,8 +56,9 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
         var scales = new float[cout];
         for (int o = 0; o < cout; o++)
         {
-            float max = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(weights.Slice(o * perOut, perOut));
-            scales[o] = max > 0 ? Math.Abs(max) / 127f : 1f;
+            // MaxMagnitude returns the element itself, sign included.
+            float max = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(weights.Slice(o * perOut, perOut)));
+            scales[o] = max > 0 ? max / 127f : 1f;
         }
         return scales;
     }
