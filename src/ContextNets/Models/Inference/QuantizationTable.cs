@@ -68,24 +68,25 @@ public sealed class QuantizationTable
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source} is not valid JSON: {e.Message}");
+            throw new InvalidDataException($"{source}: the int8 scales are not valid JSON: {e.Message}");
         }
         using (doc)
         {
-            var root = Object(doc.RootElement, source, "format", "method", "layers");
-            if (Number(root, "format", source) != Format) throw new InvalidDataException($"{source}: format {root.GetProperty("format")} is not {Format}.");
-            var method = Text(root, "method", source) switch
+            string table = $"{source}: the int8 scales";
+            var root = Object(doc.RootElement, table, "format", "method", "layers");
+            if (Number(root, "format", table) != Format) throw new InvalidDataException($"{table} have format {root.GetProperty("format")}, not {Format}.");
+            var method = Text(root, "method", table) switch
             {
                 "minmax" => CalibrationMethod.MinMax,
                 "percentile" => CalibrationMethod.Percentile,
-                var m => throw new InvalidDataException($"{source}: unknown calibration method '{m}'."),
+                var m => throw new InvalidDataException($"{table} name an unknown calibration method '{m}'."),
             };
             var layersElement = root.GetProperty("layers");
-            if (layersElement.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{source}: 'layers' is not an array.");
+            if (layersElement.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{table}: 'layers' is not an array.");
             var layers = new List<LayerQuantization>();
             foreach (var item in layersElement.EnumerateArray())
             {
-                string where = $"{source}, layer {layers.Count}";
+                string where = $"{source}: int8 layer {layers.Count}";
                 var e = Object(item, where, "conv", "precision", "scale", "unsigned", "sqnr_db");
                 var precision = Text(e, "precision", where) switch
                 {
@@ -94,12 +95,12 @@ public sealed class QuantizationTable
                     var p => throw new InvalidDataException($"{where}: precision '{p}' is neither int8 nor fp32."),
                 };
                 double scale = Number(e, "scale", where);
-                if (!(scale > 0 && scale <= float.MaxValue)) throw new InvalidDataException($"{where}: scale {scale.ToString(CultureInfo.InvariantCulture)} is not positive and finite.");
+                if (!((float)scale > 0 && scale <= float.MaxValue)) throw new InvalidDataException($"{where}: scale {scale.ToString(CultureInfo.InvariantCulture)} is not positive and finite.");
                 var unsignedElement = e.GetProperty("unsigned");
                 if (unsignedElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False)) throw new InvalidDataException($"{where}: 'unsigned' is not true or false.");
                 layers.Add(new LayerQuantization(Text(e, "conv", where), precision, new ActivationQuantization((float)scale, unsignedElement.GetBoolean()), Number(e, "sqnr_db", where)));
             }
-            if (layers.Count == 0) throw new InvalidDataException($"{source}: no layers.");
+            if (layers.Count == 0) throw new InvalidDataException($"{table} list no layers.");
             return new QuantizationTable(method, layers);
         }
     }
@@ -109,7 +110,7 @@ public sealed class QuantizationTable
     {
         using var file = SafetensorsFile.Read(path);
         if (!file.Metadata.TryGetValue(MetadataKey, out var json))
-            throw new InvalidDataException($"{path} holds no int8 scales (no '{MetadataKey}' metadata): it was not saved from an int8 model.");
+            throw new InvalidDataException($"{path}: it holds no int8 scales (no '{MetadataKey}' metadata): it was not saved from an int8 model.");
         return Parse(json, path);
     }
 
