@@ -18,11 +18,7 @@ internal static unsafe class DnnlLowPrecisionConv
         var dst = Md.Strided(g.OutShape.Dims, Tensor.StridesFor(g.OutShape, Engine.ActivationFormat));
         var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
         long* sp = stackalloc long[8];
-        sp[0] = g.StrideH; sp[1] = g.StrideW;
-        sp[2] = g.DilationH - 1; sp[3] = g.DilationW - 1;
-        sp[4] = g.PadH; sp[5] = g.PadW;
-        sp[6] = (g.OutH - 1) * g.StrideH + g.DilationH * (g.Kh - 1) + 1 - g.H - g.PadH;
-        sp[7] = (g.OutW - 1) * g.StrideW + g.DilationW * (g.Kw - 1) + 1 - g.W - g.PadW;
+        DnnlConv.Spatial(g, sp);
         string what = $"{TypeName(srcType)} convolution {g.N}x{g.Cin}x{g.H}x{g.W} -> {g.Cout} ({g.Kh}x{g.Kw}, stride {g.StrideH}, groups {g.Groups})";
         DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_forward_desc_init(desc, Prop.ForwardInference, Alg.ConvolutionDirect,
             &src, &wmd, &bmd, &dst, sp, sp + 2, sp + 4, sp + 6), what);
