@@ -18,9 +18,11 @@ internal static class BenchCommand
         var model = new Option<string>("--model", "-m") { Description = "The model to time.", DefaultValueFactory = _ => ModelCatalog.Default };
         var batch = new Option<int>("--batch-size", "-b") { Description = "Images per step.", DefaultValueFactory = _ => TrainCommand.DefaultBatchSize };
         var seconds = new Option<double>("--seconds") { Description = "How long to time each phase.", DefaultValueFactory = _ => 8 };
+        var precision = new Option<string>("--precision") { Description = "Comma-separated precisions (fp32,bf16,int8): time the prepared model's inference in each, in alternating rounds, instead of training and eager inference." };
+        var json = new Option<string>("--json") { Description = "With --precision: also write the rows (precision, inference_images_per_s, ...) to this JSON file." };
         var command = new Command("bench", "Measure training and inference images/s (the PyTorch comparisons: dotnet run -c Release --project bench/ContextNets.Bench -- all).")
         {
-            model, batch, seconds,
+            model, batch, seconds, precision, json,
         };
         command.SetAction(p =>
         {
@@ -30,6 +32,10 @@ internal static class BenchCommand
             ModelCatalog.Require(name);
             if (n < 1) throw new CliException($"--batch-size must be at least 1, not {n}.");
             if (!(budget > 0)) throw new CliException($"--seconds must be positive, not {budget}.");
+            var precisions = p.GetValue(precision) is { } list ? PrecisionBench.ParseList(list) : null;
+            string? jsonPath = p.GetValue(json);
+            if (jsonPath is not null && precisions is null) throw new CliException("--json goes with --precision.");
+            if (jsonPath is not null) OutputFile.Require(jsonPath, "--json", "bench.json");
             Engine.EnsureNative();
             var entry = Models.Zoo.Entry(name);
             int size = entry.InputSize, channels = entry.DefaultInChannels;
@@ -38,6 +44,12 @@ internal static class BenchCommand
             using var images = Tensor.Randn(new Shape(n, channels, size, size), seed: 1);
             var labels = Enumerable.Range(0, n).Select(i => i % 10).ToArray();
             Console.WriteLine($"{name}, batch {n} of {channels}x{size}x{size}, {Engine.Threads} threads, oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa})");
+            if (precisions is not null)
+            {
+                var rows = PrecisionBench.Run(name, net, images, precisions, budget);
+                if (jsonPath is not null) File.WriteAllText(jsonPath, rows.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                return 0;
+            }
 
             net.Train();
             double train = Time(budget, () =>

@@ -11,7 +11,8 @@ internal static class EvalCommand
     {
         var run = new Argument<string>("RUN") { Description = "A run folder made by ctxnet train." };
         var checkpoint = new Option<string>("--checkpoint") { Description = "best or last.", DefaultValueFactory = _ => Trainer.Best };
-        var command = new Command("eval", "Evaluate a run's checkpoint on its test set.") { run, checkpoint };
+        var precision = PrecisionChoice.Option(null);
+        var command = new Command("eval", "Evaluate a run's checkpoint on its test set (with --precision: through the prepared inference model).") { run, checkpoint, precision };
         command.SetAction(p =>
         {
             using var interrupt = Interrupt.Install();
@@ -21,9 +22,17 @@ internal static class EvalCommand
             {
                 var data = RunData.Open(config.Data, config.ImageSize, config.Model);
                 using var loader = data.TestLoader();
-                var r = Trainer.Evaluate(model, loader, interrupt.Token);
+                string? chosen = p.GetValue(precision);
+                EvalResult r;
+                if (chosen is null) r = Trainer.Evaluate(model, loader, interrupt.Token);
+                else
+                {
+                    using var prepared = PrecisionChoice.Prepare(model, PrecisionChoice.Parse(chosen), () => PrecisionChoice.CalibrationFrom(data));
+                    if (prepared.Quantization is { } q) QuantizationReport.Print(q);
+                    r = Trainer.Evaluate(prepared.Predict, loader, interrupt.Token);
+                }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{config.Model}, checkpoint '{p.GetValue(checkpoint)}' (epoch {state.Epoch}), on {r.Samples} test images: loss {r.Loss:F4}, accuracy {100 * r.Accuracy:F2}% ({r.Samples / r.Seconds:F0} img/s)"));
+                    $"{config.Model}, checkpoint '{p.GetValue(checkpoint)}' (epoch {state.Epoch}){(chosen is null ? "" : $", {chosen}")}, on {r.Samples} test images: loss {r.Loss:F4}, accuracy {100 * r.Accuracy:F2}% ({r.Samples / r.Seconds:F0} img/s)"));
             }
             return 0;
         });

@@ -98,7 +98,7 @@ public sealed class ResNet : Module, IOutputModel, IPreparable, INoiseSource
     /// A snapshot of this model for inference, with BatchNorm folded into the convolutions and ReLU and residual sums
     /// fused (<see cref="Inference.InferenceModel"/>); its Predict is safe to call from several threads at once.
     /// </summary>
-    public Inference.InferenceModel Prepare() => new(this);
+    public Inference.InferenceModel Prepare(Inference.InferenceOptions? options = null) => new(this, options);
 
     /// <summary>The eval-mode logits as the output `logits` (<see cref="OutputNames"/>); call <see cref="Module.Eval"/> first.</summary>
     public ModelOutputs Run(Tensor input) => ModelOutputs.Classifier(input, Forward);

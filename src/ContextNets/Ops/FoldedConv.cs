@@ -40,6 +40,33 @@ internal sealed unsafe class FoldedConv : IDisposable
 
     public int OutChannels => _cout;
 
+    /// <summary>The bf16 or int8 kernel that runs this conv in place of the f32 one (<see cref="Lower"/>); null: f32.</summary>
+    public LowPrecisionConv? Lowered { get; private set; }
+
+    /// <summary>Called with every input before the conv runs: calibration and error reports watch the convs through it.</summary>
+    public Action<FoldedConv, Tensor>? Observer { get; set; }
+
+    public Precision Precision => Lowered?.Precision ?? Precision.Fp32;
+
+    /// <summary>What the conv is, for reports: "64->256 1x1 stride 1".</summary>
+    public string Description => $"{_cin}->{_cout} {_k}x{_k} stride {_stride}" + (_groups > 1 ? $" groups {_groups}" : "");
+
+    /// <summary>From now on run in <paramref name="precision"/> (f32 undoes an earlier lowering); int8 needs the input's quantization.</summary>
+    public void Lower(Precision precision, ActivationQuantization input = default)
+    {
+        Lowered?.Dispose();
+        Lowered = precision == Precision.Fp32 ? null : new LowPrecisionConv(_weight, _bias, _groups, precision, input);
+    }
+
+    /// <summary>conv(x) (+ the BN, + ReLU) in f32 whatever the lowering: the reference a lowered conv's error is measured against.</summary>
+    public Tensor RunFp32(Tensor x)
+    {
+        var g = Geometry(x);
+        var y = Tensor.Empty(g.OutShape, Engine.ActivationFormat);
+        ExecuteFp32(g, x, y, sum: false, _relu);
+        return y;
+    }
+
     private static void Fold(Conv2d conv, BatchNorm2d? bn, Span<float> w, Span<float> b)
     {
         var w0 = conv.Weight.ToArray();
@@ -62,6 +89,7 @@ internal sealed unsafe class FoldedConv : IDisposable
     /// <summary>conv(x) (+ the BN, + ReLU) into a new tensor in the activation layout.</summary>
     public Tensor Run(Tensor x)
     {
+        Observer?.Invoke(this, x);
         var g = Geometry(x);
         var y = Tensor.Empty(g.OutShape, Engine.ActivationFormat);
         Execute(g, x, y, sum: false, _relu);
@@ -74,6 +102,7 @@ internal sealed unsafe class FoldedConv : IDisposable
     /// </summary>
     public Tensor RunInto(Tensor x, Tensor shortcut)
     {
+        Observer?.Invoke(this, x);
         var g = Geometry(x);
         if (shortcut.Shape != g.OutShape || !shortcut.IsIn(Engine.ActivationFormat))
             throw new ArgumentException($"A fused residual sum needs the shortcut {shortcut.Shape} as the conv's output {g.OutShape} in the activation layout.");
@@ -91,6 +120,12 @@ internal sealed unsafe class FoldedConv : IDisposable
     }
 
     private void Execute(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
+    {
+        if (Lowered is { } low) low.Execute(g, x, y, sum, relu);
+        else ExecuteFp32(g, x, y, sum, relu);
+    }
+
+    private void ExecuteFp32(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
     {
         var post = sum || relu ? new PostOps(relu ? [Alg.EltwiseRelu] : []) { Sum = sum } : null;
         if (_winograd && g.Groups is > 1 and <= MaxWinogradGroups)
@@ -149,6 +184,8 @@ internal sealed unsafe class FoldedConv : IDisposable
         foreach (var l in _layouts.Values)
             if (l.IsValueCreated) BufferPool.Return((void*)l.Value.ptr, l.Value.capacity);
         _layouts.Clear();
+        Lowered?.Dispose();
+        Lowered = null;
         _weight.Dispose();
         _bias.Dispose();
     }

@@ -223,31 +223,37 @@ public sealed class Trainer : IDisposable
     /// <summary>Mean loss (no smoothing) and accuracy of <paramref name="model"/> on every batch of epoch 0 of <paramref name="loader"/>, in eval mode and without a graph.</summary>
     public static EvalResult Evaluate(Module model, DataLoader loader, CancellationToken cancel = default, Action<int, int>? progress = null)
     {
-        var clock = Stopwatch.StartNew();
         bool wasTraining = model.Training;
         model.Eval();
-        double lossSum = 0;
-        long correct = 0;
-        int seen = 0, b = 0;
         try
         {
-            using var noGrad = GradMode.NoGrad();
-            foreach (var batch in loader.Epoch(0))
-                using (batch)
-                using (Tensor.Scope())
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    var logits = model.Forward(batch.Images);
-                    lossSum += F.CrossEntropy(logits, batch.Labels).Item() * batch.Count;
-                    correct += Classification.CountCorrect(logits, batch.Labels);
-                    seen += batch.Count;
-                    progress?.Invoke(++b, loader.BatchCount);
-                }
+            return Evaluate(model.Forward, loader, cancel, progress);
         }
         finally
         {
             model.Train(wasTraining);
         }
+    }
+
+    /// <summary>The same for any logits function, such as a prepared model's Predict.</summary>
+    public static EvalResult Evaluate(Func<Tensor, Tensor> logitsOf, DataLoader loader, CancellationToken cancel = default, Action<int, int>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long correct = 0;
+        int seen = 0, b = 0;
+        using var noGrad = GradMode.NoGrad();
+        foreach (var batch in loader.Epoch(0))
+            using (batch)
+            using (Tensor.Scope())
+            {
+                cancel.ThrowIfCancellationRequested();
+                var logits = logitsOf(batch.Images);
+                lossSum += F.CrossEntropy(logits, batch.Labels).Item() * batch.Count;
+                correct += Classification.CountCorrect(logits, batch.Labels);
+                seen += batch.Count;
+                progress?.Invoke(++b, loader.BatchCount);
+            }
         return new EvalResult(lossSum / seen, (double)correct / seen, seen, clock.Elapsed.TotalSeconds);
     }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using ContextNets.IO;
+using ContextNets.Models.Inference;
+using ContextNets.Tests.LowPrecision;
 using Xunit.Abstractions;
 
 namespace ContextNets.Tests.IO;
@@ -38,6 +40,8 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output)
                 {
                     using var parsed = SafetensorsFile.Parse(bytes, $"case {i}");
                     foreach (var key in parsed.Keys) parsed.Load(key).Dispose();
+                    // A quantized model's scales must parse whole or be refused by the same rule.
+                    if (parsed.Metadata.TryGetValue(QuantizationTable.MetadataKey, out var scales)) QuantizationTable.Parse(scales, $"case {i}");
                     read++;
                 }
                 catch (InvalidDataException e)
@@ -69,6 +73,7 @@ public sealed class SafetensorsFuzzTests(ITestOutputHelper output)
             Written(new() { ["w"] = Tensor.Randn([2, 3], 1), ["b"] = Tensor.Randn([3], 2), ["empty"] = Tensor.Zeros([0, 4]) }, new() { ["format"] = "pt" }, null),
             Written(new() { ["labels"] = Tensor.FromArray([1f, 7f, -2f], 3), ["s"] = Tensor.Scalar(0.5f) }, null, ["labels"]),
             Written(new() { ["layer.0.weight"] = Tensor.Randn([4, 2, 3, 3], 3), ["layer.0.bias"] = Tensor.Randn([4], 4) }, new() { ["block"] = "se", ["config"] = "{\"channels\": 4}" }, null),
+            Written(new() { ["conv1.weight"] = Tensor.Randn([4, 1, 3, 3], 5) }, new() { ["format"] = "pt", [QuantizationTable.MetadataKey] = QuantizationTableTests.Sample.ToJson() }, null),
         };
         return [.. files.Select(f => (f, 8 + (int)BitConverter.ToUInt64(f, 0)))];
     }

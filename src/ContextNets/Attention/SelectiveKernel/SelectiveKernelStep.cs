@@ -32,6 +32,8 @@ internal sealed class SelectiveKernelStep : IStep
         return y;
     }
 
+    public IEnumerable<FoldedConv> Convs => _paths;
+
     public void Dispose()
     {
         foreach (var p in _paths) p.Dispose();

@@ -25,5 +25,7 @@ internal sealed class SplitAttentionStep : IStep
         return y;
     }
 
+    public IEnumerable<FoldedConv> Convs => [_conv];
+
     public void Dispose() => _conv.Dispose();
 }

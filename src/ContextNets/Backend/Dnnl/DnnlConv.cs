@@ -137,7 +137,7 @@ internal static unsafe class DnnlConv
     private static MemoryDesc PlainWeights(in ConvGeometry g) => Md.Strided(g.WeightDims, g.PlainWeightStrides);
 
     // oneDNN counts dilation from 0 (no gap), PyTorch from 1; padding on the right is whatever makes the output size come out.
-    private static void Spatial(in ConvGeometry g, long* buf)
+    internal static void Spatial(in ConvGeometry g, long* buf)
     {
         buf[0] = g.StrideH; buf[1] = g.StrideW;
         buf[2] = g.DilationH - 1; buf[3] = g.DilationW - 1;

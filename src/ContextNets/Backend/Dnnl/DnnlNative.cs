@@ -30,6 +30,7 @@ internal static unsafe partial class DnnlNative
     [LibraryImport(Library)] public static partial int dnnl_primitive_attr_destroy(nint attr);
     [LibraryImport(Library)] public static partial int dnnl_primitive_attr_set_scratchpad_mode(nint attr, int mode);
     [LibraryImport(Library)] public static partial int dnnl_primitive_attr_set_post_ops(nint attr, nint postOps);
+    [LibraryImport(Library)] public static partial int dnnl_primitive_attr_set_output_scales(nint attr, long count, int mask, float* scales);
     [LibraryImport(Library)] public static partial int dnnl_post_ops_create(nint* postOps);
     [LibraryImport(Library)] public static partial int dnnl_post_ops_destroy(nint postOps);
     [LibraryImport(Library)] public static partial int dnnl_post_ops_append_eltwise(nint postOps, float scale, int alg, float alpha, float beta);

@@ -46,7 +46,7 @@ internal static class DnnlSizes
 
 internal static class Dt
 {
-    public const int F32 = 3;
+    public const int Bf16 = 2, F32 = 3, S32 = 4, S8 = 5, U8 = 6;
 }
 
 internal static class Tag

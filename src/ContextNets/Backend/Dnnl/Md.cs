@@ -8,23 +8,28 @@ internal static unsafe class Md
     /// <summary>The tensor as it lies: logical dims and its own strides.</summary>
     public static MemoryDesc Of(Tensor t) => Strided(t.Shape.Dims, t.Strides);
 
-    public static MemoryDesc Strided(ReadOnlySpan<int> dims, ReadOnlySpan<int> strides)
+    public static MemoryDesc Strided(ReadOnlySpan<int> dims, ReadOnlySpan<int> strides) => Strided(dims, strides, Dt.F32);
+
+    /// <summary>The same, for values of another data type (bf16 or int8 copies of an activation).</summary>
+    public static MemoryDesc Strided(ReadOnlySpan<int> dims, ReadOnlySpan<int> strides, int dataType)
     {
         long* d = stackalloc long[MaxDims];
         long* s = stackalloc long[MaxDims];
         for (int i = 0; i < dims.Length; i++) { d[i] = dims[i]; s[i] = strides[i]; }
         MemoryDesc md;
-        int status = DnnlNative.dnnl_memory_desc_init_by_strides(&md, dims.Length, d, Dt.F32, s);
+        int status = DnnlNative.dnnl_memory_desc_init_by_strides(&md, dims.Length, d, dataType, s);
         if (status != 0) throw new DnnlException(status, $"describing a tensor of shape {Shape.Format(dims)}");
         return md;
     }
 
-    public static MemoryDesc Tagged(ReadOnlySpan<int> dims, int tag)
+    public static MemoryDesc Tagged(ReadOnlySpan<int> dims, int tag) => Tagged(dims, tag, Dt.F32);
+
+    public static MemoryDesc Tagged(ReadOnlySpan<int> dims, int tag, int dataType)
     {
         long* d = stackalloc long[MaxDims];
         for (int i = 0; i < dims.Length; i++) d[i] = dims[i];
         MemoryDesc md;
-        int status = DnnlNative.dnnl_memory_desc_init_by_tag(&md, dims.Length, d, Dt.F32, tag);
+        int status = DnnlNative.dnnl_memory_desc_init_by_tag(&md, dims.Length, d, dataType, tag);
         if (status != 0) throw new DnnlException(status, $"describing a tensor of shape {Shape.Format(dims)}");
         return md;
     }

@@ -26,8 +26,8 @@ internal sealed unsafe class Primitive : IDisposable
         _scratchpadFloats = (int)((Md.Bytes(sp) + sizeof(float) - 1) / sizeof(float));
     }
 
-    /// <summary>Creates the primitive for an initialized op descriptor, with user-owned scratchpad and optional post-ops.</summary>
-    public static Primitive Create(void* opDesc, string what, nint hintPd = 0, PostOps? postOps = null)
+    /// <summary>Creates the primitive for an initialized op descriptor, with user-owned scratchpad and optional post-ops and output scales.</summary>
+    public static Primitive Create(void* opDesc, string what, nint hintPd = 0, PostOps? postOps = null, OutputScales? scales = null)
     {
         nint attr;
         DnnlRuntime.Check(DnnlNative.dnnl_primitive_attr_create(&attr), "creating attributes");
@@ -35,6 +35,7 @@ internal sealed unsafe class Primitive : IDisposable
         {
             DnnlRuntime.Check(DnnlNative.dnnl_primitive_attr_set_scratchpad_mode(attr, 1), "setting the scratchpad mode");
             postOps?.ApplyTo(attr);
+            scales?.ApplyTo(attr);
             nint pd;
             DnnlRuntime.Check(DnnlNative.dnnl_primitive_desc_create(&pd, opDesc, attr, DnnlRuntime.Engine, hintPd), what);
             return new Primitive(pd);
@@ -45,13 +46,15 @@ internal sealed unsafe class Primitive : IDisposable
         }
     }
 
-    public static Primitive Reorder(in MemoryDesc src, in MemoryDesc dst)
+    /// <summary>A reorder between layouts or data types; with <paramref name="scales"/>, dst = scale x src (rounded and saturated for integers).</summary>
+    public static Primitive Reorder(in MemoryDesc src, in MemoryDesc dst, OutputScales? scales = null)
     {
         nint attr;
         DnnlRuntime.Check(DnnlNative.dnnl_primitive_attr_create(&attr), "creating attributes");
         try
         {
             DnnlRuntime.Check(DnnlNative.dnnl_primitive_attr_set_scratchpad_mode(attr, 1), "setting the scratchpad mode");
+            scales?.ApplyTo(attr);
             nint pd;
             fixed (MemoryDesc* s = &src)
             fixed (MemoryDesc* d = &dst)

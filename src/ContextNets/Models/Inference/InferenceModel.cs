@@ -18,7 +18,7 @@ public sealed class InferenceModel : IPreparedModel
     private readonly IStep[] _blocks;
     private readonly Linear _fc;
 
-    public InferenceModel(ResNet model)
+    public InferenceModel(ResNet model, InferenceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _snapshot = new ResNet(model.Config);
@@ -31,6 +31,37 @@ public sealed class InferenceModel : IPreparedModel
         _stem = new ChainStep(stemSteps);
         _blocks = [.. _snapshot.Stages.SelectMany(s => s.NamedChildren()).Select(b => (IStep)new ResidualStep((ResidualBlock)b.module))];
         _fc = _snapshot.Classifier;
+        Convs = [.. _stem.Convs, .. _blocks.SelectMany(b => b.Convs)];
+        Precision = options?.Precision ?? Precision.Fp32;
+        try
+        {
+            if (Precision == Precision.Bf16) foreach (var c in Convs) c.Lower(Precision.Bf16);
+            else if (Precision == Precision.Int8) Quantization = Quantizer.Apply(Predict, Convs, Config.InChannels, options!);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public Precision Precision { get; }
+
+    /// <summary>Int8: every folded conv's input scale, precision (f32 after a fallback) and measured SQNR; null otherwise.</summary>
+    public QuantizationTable? Quantization { get; }
+
+    /// <summary>The folded convs in the order they run.</summary>
+    internal IReadOnlyList<FoldedConv> Convs { get; }
+
+    /// <summary>
+    /// Saves the weights (f32, as the source model's state dict) with the int8 scales in the file's metadata: load
+    /// them into a model of the same configuration and prepare it with <see cref="QuantizationTable.Read"/> to get
+    /// this model back without calibrating.
+    /// </summary>
+    public void Save(string path)
+    {
+        if (Quantization is null) throw new InvalidOperationException("Only an int8 model has scales to save; save an f32 or bf16 model's weights with the model itself.");
+        IO.SafetensorsFile.Write(path, _snapshot.StateDict(), new Dictionary<string, string> { ["format"] = "pt", [QuantizationTable.MetadataKey] = Quantization.ToJson() });
     }
 
     public ResNetConfig Config => _snapshot.Config;

@@ -111,6 +111,9 @@ internal sealed class ResidualStep : IStep
         return shortcut;
     }
 
+    public IEnumerable<FoldedConv> Convs =>
+        [.. _branch.Convs, .. _fusedLast is null ? [] : new[] { _fusedLast }, .. _shortcut?.Convs ?? []];
+
     public void Dispose()
     {
         _branch.Dispose();

@@ -6,6 +6,9 @@ namespace ContextNets.Models.Inference;
 internal interface IStep : IDisposable
 {
     Tensor Run(Tensor x);
+
+    /// <summary>The folded convs the step runs, in the order it runs them: what a lower precision applies to.</summary>
+    IEnumerable<FoldedConv> Convs => [];
 }
 
 /// <summary>A module of the model's private eval-mode copy, run as is (pools, and the attention blocks with nothing to fold).</summary>
@@ -21,6 +24,8 @@ internal sealed class ConvStep(FoldedConv conv) : IStep
     public FoldedConv Conv => conv;
 
     public Tensor Run(Tensor x) => conv.Run(x);
+
+    public IEnumerable<FoldedConv> Convs => [conv];
 
     public void Dispose() => conv.Dispose();
 }
@@ -39,6 +44,8 @@ internal sealed class ChainStep(IReadOnlyList<IStep> steps) : IStep
         }
         return h;
     }
+
+    public IEnumerable<FoldedConv> Convs => steps.SelectMany(s => s.Convs);
 
     public void Dispose()
     {

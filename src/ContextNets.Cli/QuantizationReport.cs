@@ -1,0 +1,20 @@
+using System.Globalization;
+using ContextNets.Models.Inference;
+
+namespace ContextNets.Cli;
+
+/// <summary>The per-layer int8 report: each folded conv's input scale, its SQNR against f32, and whether it fell back to f32.</summary>
+internal static class QuantizationReport
+{
+    public static void Print(QuantizationTable table)
+    {
+        Console.WriteLine($"int8 ({(table.Method == CalibrationMethod.MinMax ? "min-max" : "percentile")} scales): {table.Layers.Count - table.FallbackCount} of {table.Layers.Count} convs in int8");
+        Console.WriteLine("   #  conv                              input      scale   SQNR dB  runs in");
+        for (int i = 0; i < table.Layers.Count; i++)
+        {
+            var l = table.Layers[i];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{i,4}  {l.Conv,-32}  {(l.Input.Unsigned ? "u8" : "s8"),5}  {l.Input.Scale,9:G4}  {l.SqnrDb,8:F1}  {(l.Precision == Precision.Int8 ? "int8" : "fp32 (fallback)")}"));
+        }
+    }
+}
