@@ -107,7 +107,7 @@ class Bottleneck3d(nn.Module):
 
 
 class PaperResNet50(nn.Module):
-    """C2D / I3D ResNet-50: conv1 kt x 7 x 7 stride (1,2,2), max pool 1x3x3 stride (1,2,2), res2, max pool 2x1x1
+    """C2D / I3D ResNet-50: conv1 kt x 7 x 7 stride (1,2,2), max pool 1x3x3 stride (1,2,2) pad (0,1,1), res2, max pool 2x1x1
     stride (2,1,1), res3-res5, global average pool, fc."""
     def __init__(self, inflated, extra, every_block=False, num_classes=400):
         super().__init__()
@@ -130,7 +130,7 @@ class PaperResNet50(nn.Module):
         self.fc = nn.Linear(cin, num_classes)
 
     def forward(self, x):
-        x = F.max_pool3d(F.relu(self.bn1(self.conv1(x))), (1, 3, 3), (1, 2, 2))
+        x = F.max_pool3d(F.relu(self.bn1(self.conv1(x))), (1, 3, 3), (1, 2, 2), (0, 1, 1))
         x = F.max_pool3d(self.layer1(x), (2, 1, 1), (2, 1, 1))
         x = self.layer4(self.layer3(self.layer2(x)))
         return self.fc(x.mean((2, 3, 4)))

@@ -5,9 +5,11 @@ namespace ContextNets.Models.Video;
 
 /// <summary>
 /// The Non-local paper's C2D / I3D ResNet-50 for clips [N, 3, T, H, W], as video-nonlocal-net builds it: conv1
-/// kt x 7 x 7 with stride (1, 2, 2), BN, ReLU, a 1x3x3 max pool with stride (1, 2, 2) and no padding; res2
+/// kt x 7 x 7 with stride (1, 2, 2), BN, ReLU, a 1x3x3 max pool with stride (1, 2, 2) and padding (0, 1, 1); res2
 /// (`layer1`); the temporal max pool 2x1x1 with stride 2; res3-res5 (`layer2`..`layer4`, spatial stride 2 each);
 /// the global average pool and `fc`. Temporal kernels, NL and GC placements come from <see cref="VideoNetSpec"/>.
+/// The pool1 padding is torchvision's and PySlowFast's (the Caffe2 code pads 0, giving 55 in place of 56 at 224):
+/// with it a 2-D ResNet-50 checkpoint inflates into a network whose frames see exactly the 2-D network's maps.
 /// </summary>
 public sealed class NonLocalVideoNet : Module, IOutputModel
 {
@@ -51,7 +53,7 @@ public sealed class NonLocalVideoNet : Module, IOutputModel
         if (x.Rank != 5) throw new ArgumentException($"A video network takes clips [N, C, T, H, W], got {x.Shape}.");
         if (x.Shape[2] < 2) throw new ArgumentException($"{Spec.Name} pools time by 2 after res2 and needs clips of at least 2 frames, got {x.Shape}.");
         var h = F.Relu(_bn1.Forward(_conv1.Forward(x)));
-        h = F.MaxPool3d(h, (1, 3, 3), (1, 2, 2));
+        h = F.MaxPool3d(h, (1, 3, 3), (1, 2, 2), (0, 1, 1));
         h = _layers[0].Forward(h);
         h = F.MaxPool3d(h, (2, 1, 1), (2, 1, 1));
         for (int s = 1; s < 4; s++) h = _layers[s].Forward(h);
