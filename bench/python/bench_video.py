@@ -13,7 +13,6 @@ Usage: bench_video.py THREADS
 import json
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -21,20 +20,12 @@ import torchvision
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "python"))
 from make_video_case import PAPER  # noqa: E402
+from bench_models import timed  # noqa: E402
 
 MODELS = {
     "r3d_18": (lambda: torchvision.models.video.r3d_18(weights=None), 16),
     "i3d_resnet50_nl5": (PAPER["i3d_resnet50_nl5"], 8),
 }
-
-
-def timed(f, reps):
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        times.append((time.perf_counter() - t) * 1000)
-    return times
 
 
 def main():

@@ -23,6 +23,14 @@ internal static class ModelCatalog
         if (!Zoo.Contains(name) && !IsVideo(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes).");
     }
 
+    /// <summary>Like <see cref="Require"/>, and refuses the video networks for a command that feeds images.</summary>
+    public static void RequireImageModel(string name, string command)
+    {
+        Require(name);
+        if (IsVideo(name))
+            throw new CliException($"{name} is a video network (clips [N, 3, T, H, W]); ctxnet {command} runs image networks only. ctxnet run takes it on a clip (docs/video.md).");
+    }
+
     /// <summary>
     /// The model, with the zoo's default classes and channels where null. Sizes no tensor can hold (--classes
     /// 2000000000) are refused with the model's own message.

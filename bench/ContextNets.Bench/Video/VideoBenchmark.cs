@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ContextNets.Autograd;
@@ -84,14 +83,14 @@ public static class VideoBenchmark
         model.Train(c.Train);
         Action ours = c.Train ? () => Step(model, x, labels) : () => Infer(model, x);
         string command = c.Train ? "train" : "infer";
-        Time(ours, 1);
+        ModelsBenchmark.Time(ours, 1);
         torch?.Time(command, c.Batch, 1);
         List<double> mine = [], theirs = [], paired = [];
         for (int round = 0; round < rounds; round++)
         {
             bool torchFirst = round % 2 == 1;
             var t = torchFirst ? torch?.Time(command, c.Batch, reps) : null;
-            var m = Time(ours, reps);
+            var m = ModelsBenchmark.Time(ours, reps);
             if (!torchFirst) t = torch?.Time(command, c.Batch, reps);
             mine.AddRange(m);
             if (t is null) continue;
@@ -123,17 +122,5 @@ public static class VideoBenchmark
         using var scope = Tensor.Scope();
         using var noGrad = GradMode.NoGrad();
         model.Forward(x);
-    }
-
-    private static List<double> Time(Action run, int reps)
-    {
-        var samples = new List<double>(reps);
-        for (int i = 0; i < reps; i++)
-        {
-            long t = Stopwatch.GetTimestamp();
-            run();
-            samples.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-        }
-        return samples;
     }
 }

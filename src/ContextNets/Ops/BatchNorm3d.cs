@@ -8,7 +8,8 @@ public static partial class F
     /// Batch normalization of clips x [N, C, D, H, W] per channel, as torch.nn.functional.batch_norm on 5-D input.
     /// The statistics run over N, D, H and W, so the clip is normalized as the map [N, C, D*H, W] it is in memory
     /// (both clip layouts fold depth into height without a copy) by <see cref="BatchNorm2d"/>, whose kernels and
-    /// running-statistics update it shares. The output is in the engine's clip layout.
+    /// running-statistics update it shares. The output lies as the 2-D op leaves the map (in the 2-D activation layout),
+    /// which is N,T,H,W,C under the default layouts, whatever <see cref="Engine.ClipFormat"/>.
     /// </summary>
     public static Tensor BatchNorm3d(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training,
         float momentum = 0.1f, float eps = 1e-5f)

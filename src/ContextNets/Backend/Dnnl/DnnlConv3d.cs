@@ -21,33 +21,12 @@ internal static unsafe class DnnlConv3d
         if (copy) Staging.CopyOut(dstMd, dst, y);
     }
 
-    public static void BackwardData(in Conv3dGeometry g, Tensor gy, Tensor w, Tensor gx)
-    {
-        var p = BackwardDataPrimitive(g);
-        using var staging = new Staging();
-        nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
-        nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
-        var diffSrcMd = p.Query(Q.DiffSrcMd);
-        nint diffSrc = staging.Output(gx, diffSrcMd, out bool copy);
-        p.Execute([(Arg.DiffDst, diffDst), (Arg.Weights, wts), (Arg.DiffSrc, diffSrc)]);
-        if (copy) Staging.CopyOut(diffSrcMd, diffSrc, gx);
-    }
+    public static void BackwardData(in Conv3dGeometry g, Tensor gy, Tensor w, Tensor gx) =>
+        DnnlConv.ExecuteBackwardData(BackwardDataPrimitive(g), PlainWeights(g), gy, w, gx);
 
     /// <summary>Gradients of the weights (row-major OIDHW) and bias.</summary>
-    public static void BackwardWeights(in Conv3dGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
-    {
-        var p = BackwardWeightsPrimitive(g, gb is not null);
-        using var staging = new Staging();
-        nint src = staging.Input(x, p.Query(Q.SrcMd));
-        nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
-        var produced = p.Query(Q.DiffWeightsMd);
-        var plain = PlainWeights(g);
-        bool copy = !Md.Equal(produced, plain);
-        nint gwPtr = copy ? staging.Buffer(produced) : (nint)gw.Data;
-        if (gb is null) p.Execute([(Arg.Src, src), (Arg.DiffDst, diffDst), (Arg.DiffWeights, gwPtr)]);
-        else p.Execute([(Arg.Src, src), (Arg.DiffDst, diffDst), (Arg.DiffWeights, gwPtr), (Arg.DiffBias, (nint)gb.Data)]);
-        if (copy) PrimitiveCache.Reorder(produced, gwPtr, plain, (nint)gw.Data);
-    }
+    public static void BackwardWeights(in Conv3dGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb) =>
+        DnnlConv.ExecuteBackwardWeights(BackwardWeightsPrimitive(g, gb is not null), PlainWeights(g), x, gy, gw, gb);
 
     private static Primitive ForwardPrimitive(Conv3dGeometry g, bool hasBias, bool training)
     {

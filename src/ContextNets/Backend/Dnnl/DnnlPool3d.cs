@@ -7,21 +7,8 @@ namespace ContextNets.Backend.Dnnl;
 internal static unsafe class DnnlPool3d
 {
     /// <summary>Pools x into y; with <paramref name="training"/> and max pooling, returns the workspace the backward needs (the caller owns it).</summary>
-    public static Tensor? Forward(in Pool3dGeometry g, Tensor x, Tensor y, bool training)
-    {
-        var p = ForwardPrimitive(g, training);
-        using var staging = new Staging();
-        nint src = staging.Input(x, p.Query(Q.SrcMd));
-        if (!training || g.Alg != Alg.PoolingMax)
-        {
-            p.Execute([(Arg.Src, src), (Arg.Dst, (nint)y.Data)]);
-            return null;
-        }
-        long bytes = Md.Bytes(p.Query(Q.WorkspaceMd));
-        var workspace = Tensor.Empty([(int)((bytes + sizeof(float) - 1) / sizeof(float))]);
-        p.Execute([(Arg.Src, src), (Arg.Dst, (nint)y.Data), (Arg.Workspace, (nint)workspace.Data)]);
-        return workspace;
-    }
+    public static Tensor? Forward(in Pool3dGeometry g, Tensor x, Tensor y, bool training) =>
+        DnnlPool.Execute(ForwardPrimitive(g, training), g.Alg == Alg.PoolingMax, x, y, training);
 
     /// <summary>gx = d(pool)/dx applied to gy; max pooling reads the forward's workspace.</summary>
     public static void Backward(in Pool3dGeometry g, Tensor gy, Tensor? workspace, Tensor gx)
@@ -40,20 +27,7 @@ internal static unsafe class DnnlPool3d
             DnnlRuntime.Check(DnnlNative.dnnl_pooling_v2_backward_desc_init(desc, geometry.Alg, &gsrc, &gdst, sp, sp + 3, sp + 6, sp + 9, sp + 12), $"backward {geometry}");
             return Primitive.Create(desc, $"creating backward {geometry}", fwd.Descriptor);
         });
-        using var staging = new Staging();
-        nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
-        var produced = p.Query(Q.DiffSrcMd);
-        nint diffSrc = staging.Output(gx, produced, out bool copy);
-        if (g.Alg == Alg.PoolingMax)
-        {
-            if (workspace is null) throw new InvalidOperationException("3-D max pooling backward needs the forward's workspace.");
-            p.Execute([(Arg.DiffDst, diffDst), (Arg.Workspace, (nint)workspace.Data), (Arg.DiffSrc, diffSrc)]);
-        }
-        else
-        {
-            p.Execute([(Arg.DiffDst, diffDst), (Arg.DiffSrc, diffSrc)]);
-        }
-        if (copy) Staging.CopyOut(produced, diffSrc, gx);
+        DnnlPool.ExecuteBackward(p, g.Alg == Alg.PoolingMax, gy, workspace, gx);
     }
 
     private static Primitive ForwardPrimitive(Pool3dGeometry g, bool training)
