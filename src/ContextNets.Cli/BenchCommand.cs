@@ -29,7 +29,7 @@ internal static class BenchCommand
             string name = p.GetValue(model)!;
             int n = p.GetValue(batch);
             double budget = p.GetValue(seconds);
-            ModelCatalog.Require(name);
+            ModelCatalog.RequireImageModel(name, "bench");
             if (n < 1) throw new CliException($"--batch-size must be at least 1, not {n}.");
             if (!(budget > 0)) throw new CliException($"--seconds must be positive, not {budget}.");
             var precisions = p.GetValue(precision) is { } list ? PrecisionBench.ParseList(list) : null;

@@ -1,19 +1,34 @@
 using ContextNets.Models;
+using ContextNets.Models.Video;
 using ContextNets.NN;
 
 namespace ContextNets.Cli;
 
-/// <summary>The models the tool can train: the zoo's, made in <see cref="Create"/> and nowhere else.</summary>
+/// <summary>The models the tool knows: the zoo's image networks and the video zoo's clip networks, made in <see cref="Create"/> and nowhere else.</summary>
 internal static class ModelCatalog
 {
     public const string Default = "gc_resnet20";
 
-    public static IReadOnlyList<string> Names => Zoo.Names;
+    public static IReadOnlyList<string> Names { get; } = [.. Zoo.Names, .. VideoZoo.Names];
+
+    /// <summary>True for the video networks, which take clips [N, C, T, H, W].</summary>
+    public static bool IsVideo(string name) => VideoZoo.Contains(name);
+
+    /// <summary>The classes a model is built with by default.</summary>
+    public static int DefaultClasses(string name) => IsVideo(name) ? VideoZoo.Entry(name).DefaultClasses : Zoo.Entry(name).DefaultClasses;
 
     /// <summary>Throws a <see cref="CliException"/> listing the known names when <paramref name="name"/> is not one.</summary>
     public static void Require(string name)
     {
-        if (!Zoo.Contains(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes).");
+        if (!Zoo.Contains(name) && !IsVideo(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes).");
+    }
+
+    /// <summary>Like <see cref="Require"/>, and refuses the video networks for a command that feeds images.</summary>
+    public static void RequireImageModel(string name, string command)
+    {
+        Require(name);
+        if (IsVideo(name))
+            throw new CliException($"{name} is a video network (clips [N, 3, T, H, W]); ctxnet {command} runs image networks only. ctxnet run takes it on a clip (docs/video.md).");
     }
 
     /// <summary>
@@ -25,6 +40,11 @@ internal static class ModelCatalog
         Require(name);
         try
         {
+            if (IsVideo(name))
+            {
+                if (dropBlock > 0) throw new CliException($"{name} is a video network and has no DropBlock; leave out --drop-block.");
+                return VideoZoo.Create(name, numClasses, inChannels ?? 3, seed);
+            }
             var model = Zoo.Create(name, numClasses, inChannels, seed);
             model.DropBlockRate = dropBlock;
             return model;
@@ -33,5 +53,5 @@ internal static class ModelCatalog
     }
 
     /// <summary>The side of the square images a model is made for: what image folders are trained at unless --image-size says otherwise.</summary>
-    public static int InputSize(string name) => Zoo.Entry(name).InputSize;
+    public static int InputSize(string name) => IsVideo(name) ? VideoZoo.Entry(name).InputSize : Zoo.Entry(name).InputSize;
 }

@@ -54,7 +54,7 @@ internal static class RunCommand
             throw new CliException($"{inputPath} has no tensor '{InputKey}' (it holds {string.Join(", ", inputs.Keys.DefaultIfEmpty("nothing"))}).");
         Engine.EnsureNative();
         using var x = inputs.Load(InputKey);
-        int? inChannels = x.Rank == 4 ? x.Shape[1] : null;
+        int? inChannels = x.Rank is 4 or 5 ? x.Shape[1] : null;
         var (net, _) = WeightsFile.Load(weightsPath, name, classes ?? WeightsClasses.Read(name, weightsPath), inChannels);
         using (net)
         {

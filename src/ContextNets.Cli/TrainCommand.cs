@@ -95,7 +95,7 @@ internal static class TrainCommand
         if (batchSize < 1) throw new CliException($"--batch-size must be at least 1, not {batchSize}.");
         if (!(mixup >= 0) || !(cutmix >= 0)) throw new CliException($"--mixup and --cutmix are Beta alphas >= 0 (0 turns them off), not {mixup} and {cutmix}.");
         if (!RunData.AugNames.Contains(aug)) throw new CliException($"Unknown augmentation '{aug}': use one of {string.Join(", ", RunData.AugNames)}.");
-        ModelCatalog.Require(model);
+        ModelCatalog.RequireImageModel(model, "train");
 
         Engine.EnsureNative();
         var runData = RunData.Open(data, p.GetValue(ImageSizeOpt), model);
@@ -140,7 +140,7 @@ internal static class TrainCommand
             return File.ReadAllText(RunConfig.PathIn(run));
         });
         var config = RunConfig.Parse(text, RunConfig.PathIn(run));
-        ModelCatalog.Require(config.Model);
+        ModelCatalog.RequireImageModel(config.Model, "train");
         bool restart = DistributedRun.FromRoot(replicas, () => StrandedRun.Is(run) ? "restart" : "") == "restart";
         Engine.EnsureNative();
         var runData = RunData.Open(config.Data, config.ImageSize, config.Model);

@@ -145,7 +145,7 @@ public static class ModelsBenchmark
         optimizer.ZeroGrad();
     }
 
-    private static List<double> Time(Action run, int reps)
+    internal static List<double> Time(Action run, int reps)
     {
         var samples = new List<double>(reps);
         for (int i = 0; i < reps; i++)

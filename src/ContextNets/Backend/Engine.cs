@@ -13,6 +13,12 @@ public static class Engine
     public static MemoryFormat ActivationFormat { get; set; } = MemoryFormat.ChannelsLast;
 
     /// <summary>
+    /// The memory order of 5-D clip activations [N, C, D, H, W] that 3-D convolutions, pooling and normalization
+    /// produce: ChannelsLast is N,D,H,W,C. Chosen by measurement, separately from the 2-D one (docs/video.md).
+    /// </summary>
+    public static MemoryFormat ClipFormat { get; set; } = MemoryFormat.ChannelsLast;
+
+    /// <summary>
     /// Run 3x3 stride-1 ungrouped convolutions (forward and both backwards) on oneDNN's Winograd kernels, 2 to 2.7
     /// times faster than the direct ones on ResNet shapes; their results differ by rounding. Off: direct kernels only.
     /// </summary>

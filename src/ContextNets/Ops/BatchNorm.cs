@@ -124,19 +124,20 @@ public static partial class F
         runningVar.Touch();
     }
 
-    internal static void CheckBatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float eps)
+    internal static void CheckBatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar, bool training, float eps,
+        string op = "batch_norm2d", int rank = 4)
     {
-        if (x.Rank != 4) throw new ArgumentException($"batch_norm2d expects input [N, C, H, W], got {x.Shape}.");
+        if (x.Rank != rank) throw new ArgumentException($"{op} expects input {(rank == 5 ? "[N, C, D, H, W]" : "[N, C, H, W]")}, got {x.Shape}.");
         int c = x.Shape[1];
         foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias"), (runningMean, "running_mean"), (runningVar, "running_var") })
             if (t is not null && (t.Rank != 1 || t.Shape[0] != c))
-                throw new ArgumentException($"batch_norm2d: {name} {t.Shape} must be [{c}] for input {x.Shape}.");
+                throw new ArgumentException($"{op}: {name} {t.Shape} must be [{c}] for input {x.Shape}.");
         if ((runningMean is null) != (runningVar is null))
-            throw new ArgumentException($"batch_norm2d: give both running_mean and running_var or neither (input {x.Shape}).");
+            throw new ArgumentException($"{op}: give both running_mean and running_var or neither (input {x.Shape}).");
         if (!training && runningMean is null)
-            throw new ArgumentException($"batch_norm2d: evaluation mode needs running statistics (input {x.Shape}).");
+            throw new ArgumentException($"{op}: evaluation mode needs running statistics (input {x.Shape}).");
         if (training && x.Numel / Math.Max(c, 1) < 2)
-            throw new ArgumentException($"batch_norm2d: training needs more than one value per channel, input {x.Shape} has {x.Numel / Math.Max(c, 1)}.");
-        if (!(eps > 0)) throw new ArgumentException($"batch_norm2d: eps must be positive, got {eps} (input {x.Shape}).");
+            throw new ArgumentException($"{op}: training needs more than one value per channel, input {x.Shape} has {x.Numel / Math.Max(c, 1)}.");
+        if (!(eps > 0)) throw new ArgumentException($"{op}: eps must be positive, got {eps} (input {x.Shape}).");
     }
 }

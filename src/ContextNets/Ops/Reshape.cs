@@ -22,8 +22,8 @@ public static partial class F
     /// <summary>The values in the given memory order, with the gradient passed straight through.</summary>
     public static Tensor ToFormat(Tensor x, MemoryFormat format)
     {
-        if (format == MemoryFormat.ChannelsLast && x.Rank != 4)
-            throw new ArgumentException($"to_format: channels-last needs a 4-D tensor, not {x.Shape}.");
+        if (format == MemoryFormat.ChannelsLast && x.Rank is not (4 or 5))
+            throw new ArgumentException($"to_format: channels-last needs a 4-D or 5-D tensor, not {x.Shape}.");
         var y = Materialize(x, format);
         if (!Tape.ShouldRecord(x)) return y;
         return Tape.Record(y, "to_format", [x], gy => [gy]);

@@ -52,11 +52,11 @@ public sealed unsafe partial class Tensor : IDisposable
     public bool IsContiguous => HasStrides(Shape.ContiguousStrides());
 
     public MemoryFormat Format =>
-        Rank == 4 && !IsContiguous && HasStrides(ChannelsLastStrides(Shape)) ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
+        Rank is 4 or 5 && !IsContiguous && HasStrides(ChannelsLastStrides(Shape)) ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
 
     /// <summary>True when the elements lie as <paramref name="format"/> would lay them out (size-1 dimensions do not count), e.g. [N, C, 1, 1] is both.</summary>
     public bool IsIn(MemoryFormat format) =>
-        format == MemoryFormat.Contiguous ? IsContiguous : Rank == 4 && HasStrides(ChannelsLastStrides(Shape));
+        format == MemoryFormat.Contiguous ? IsContiguous : Rank is 4 or 5 && HasStrides(ChannelsLastStrides(Shape));
 
     internal bool HasStrides(ReadOnlySpan<int> strides)
     {
@@ -73,11 +73,14 @@ public sealed unsafe partial class Tensor : IDisposable
     internal static int[] StridesFor(Shape shape, MemoryFormat format)
     {
         if (format == MemoryFormat.Contiguous) return shape.ContiguousStrides();
-        if (shape.Rank != 4) throw new ArgumentException($"Channels-last needs a 4-D shape, not {shape}.");
+        if (shape.Rank is not (4 or 5)) throw new ArgumentException($"Channels-last needs a 4-D or 5-D shape, not {shape}.");
         return ChannelsLastStrides(shape);
     }
 
-    private static int[] ChannelsLastStrides(Shape s) => [s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]];
+    // 4-D: N,H,W,C in memory; 5-D (clips): N,D,H,W,C, PyTorch's channels_last_3d.
+    private static int[] ChannelsLastStrides(Shape s) => s.Rank == 5
+        ? [s[1] * s[2] * s[3] * s[4], 1, s[3] * s[4] * s[1], s[4] * s[1], s[1]]
+        : [s[1] * s[2] * s[3], 1, s[3] * s[1], s[1]];
 
     /// <summary>An uninitialized tensor.</summary>
     public static Tensor Empty(Shape shape, MemoryFormat format = MemoryFormat.Contiguous) =>

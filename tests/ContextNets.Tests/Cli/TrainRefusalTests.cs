@@ -18,6 +18,15 @@ public sealed class TrainRefusalTests : IDisposable
     private string Train(string data, string rest) => $"train --model resnet20 --data {data} --batch-size 8 --image-size 8 {rest}";
 
     [Fact]
+    public void AVideoNetworkIsRefusedForImagesWithWhereItRuns()
+    {
+        var (code, _, stderr) = CliProcess.Run($"train --model r3d_18 --out {_tmp.File("run")}", Ci);
+        Assert.Equal(2, code);
+        Assert.Contains("r3d_18 is a video network", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
     public void DivergenceSaysOnceWhatWasKept()
     {
         string run = _tmp.File("run");

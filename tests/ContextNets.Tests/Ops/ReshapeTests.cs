@@ -113,10 +113,14 @@ public unsafe class ReshapeTests
     }
 
     [Fact]
-    public void ChannelsLastNeedsFourDimensions()
+    public void ChannelsLastNeedsFourOrFiveDimensions()
     {
         using var scope = Tensor.Scope();
         var ex = Assert.Throws<ArgumentException>(() => F.ToFormat(Tensor.Zeros([2, 3, 4]), MemoryFormat.ChannelsLast));
         Assert.Contains("[2, 3, 4]", ex.Message);
+        // A clip [N, C, D, H, W] goes to N, D, H, W, C.
+        var clip = F.ToFormat(Tensor.Randn([2, 3, 4, 5, 6], 1), MemoryFormat.ChannelsLast);
+        Assert.Equal([360, 1, 90, 18, 3], clip.Strides.ToArray());
+        Assert.Equal(MemoryFormat.ChannelsLast, clip.Format);
     }
 }

@@ -1,7 +1,7 @@
 namespace ContextNets.Tests.Reference;
 
 /// <summary>
-/// Batch normalization of [N, C, H, W] per channel: training with the batch's statistics
+/// Batch normalization of [N, C, H, W] (or [N, C, D, H, W]) per channel: training with the batch's statistics
 /// (and the running-statistics update PyTorch does), evaluation with given ones.
 /// </summary>
 internal static class RefBatchNorm
@@ -69,7 +69,8 @@ internal static class RefBatchNorm
     /// <summary>Every flat index of x with its channel.</summary>
     private static IEnumerable<(int index, int channel)> Elements(RefTensor x)
     {
-        int c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
-        for (int i = 0; i < x.Length; i++) yield return (i, i / hw % c);
+        // Every dimension after the channels is a position: [N, C, H, W] maps and [N, C, D, H, W] clips alike.
+        int c = x.Shape[1], positions = x.Length / x.Shape[0] / c;
+        for (int i = 0; i < x.Length; i++) yield return (i, i / positions % c);
     }
 }

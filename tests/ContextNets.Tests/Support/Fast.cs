@@ -12,7 +12,7 @@ internal static class Fast
         var xs = inputs.Select((r, i) =>
         {
             var t = r.ToTensor();
-            if (format == MemoryFormat.ChannelsLast && t.Rank == 4 && i == 0) t = F.Materialize(t, MemoryFormat.ChannelsLast);
+            if (format == MemoryFormat.ChannelsLast && t.Rank is 4 or 5 && i == 0) t = F.Materialize(t, MemoryFormat.ChannelsLast);
             t.RequiresGrad = needsGrad?[i] ?? true;
             return t;
         }).ToArray();

@@ -52,3 +52,6 @@ public abstract class PythonCases(string scriptName) : IDisposable
         GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>Reference video networks made by tests/python/make_video_case.py: torchvision's video ResNets and the NL paper's, written there.</summary>
+public sealed class VideoCases() : PythonCases("make_video_case.py");

@@ -89,14 +89,17 @@ public sealed partial class NonLocal : Module, IAttentionSource
 
         // The input as the 4-D channels-last map [N, C, T*H, W]: a view for a channels-last 2-D input. The
         // residual is added there too, where both operands lie alike (a mixed-layout add is a slow strided walk).
-        var map = Step(F.ToFormat(x.Rank == 4 ? x : Step(F.Reshape(x, [.. geo.MapShape(geo.C).Dims])), MemoryFormat.ChannelsLast));
+        // A clip folds its frames into the height without a copy (in either clip layout).
+        var folded = x.Rank switch { 4 => x, 5 => Step(F.FoldDepth(x)), _ => Step(F.Reshape(x, [.. geo.MapShape(geo.C).Dims])) };
+        var map = Step(F.ToFormat(folded, MemoryFormat.ChannelsLast));
         var (o, attention) = NonLocalAttention.Forward(map, geo, Params, CaptureFeatures ? _context.Keep : null);
         if (CaptureAttention) _attention.Keep(attention);
         if (CaptureFeatures) _input.Keep(map);
         attention.Dispose();
         if (Norm is not null) o = Norm.Forward(Step(o));
         var z = F.Add(map, Step(o));
-        if (x.Rank != 4) z = F.Reshape(Step(z), [.. x.Shape.Dims]);
+        if (x.Rank == 5) z = F.UnfoldDepth(Step(z), geo.T);
+        else if (x.Rank != 4) z = F.Reshape(Step(z), [.. x.Shape.Dims]);
         else if (Engine.ActivationFormat != MemoryFormat.ChannelsLast) z = F.ToFormat(Step(z), Engine.ActivationFormat);
         // Without a graph to keep them alive, the intermediate maps go now, scope or not.
         if (!z.RequiresGrad)

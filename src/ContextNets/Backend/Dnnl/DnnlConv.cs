@@ -33,9 +33,15 @@ internal static unsafe class DnnlConv
     {
         if (DnnlGroupedWinograd.BackwardData(g, gy, w, gx)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardData(g) : null) ?? BackwardDataPrimitive(g, gx.Strides.ToArray());
+        ExecuteBackwardData(p, PlainWeights(g), gy, w, gx);
+    }
+
+    /// <summary>Runs a backward-data primitive (2-D or 3-D): gx from gy and the weights, reordered as it asks.</summary>
+    internal static void ExecuteBackwardData(Primitive p, in MemoryDesc plainWeights, Tensor gy, Tensor w, Tensor gx)
+    {
         using var staging = new Staging();
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
-        nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), PlainWeights(g));
+        nint wts = WeightCache.Get(w, p.Query(Q.WeightsMd), plainWeights);
         var diffSrcMd = p.Query(Q.DiffSrcMd);
         nint diffSrc = staging.Output(gx, diffSrcMd, out bool copy);
         p.Execute([(Arg.DiffDst, diffDst), (Arg.Weights, wts), (Arg.DiffSrc, diffSrc)]);
@@ -73,16 +79,21 @@ internal static unsafe class DnnlConv
     {
         if (DnnlGroupedWinograd.BackwardWeights(g, x, gy, gw, gb)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardWeights(g, gb is not null) : null) ?? BackwardWeightsPrimitive(g, gb is not null);
+        ExecuteBackwardWeights(p, PlainWeights(g), x, gy, gw, gb);
+    }
+
+    /// <summary>Runs a backward-weights primitive (2-D or 3-D), writing the weight gradient row-major and the bias's.</summary>
+    internal static void ExecuteBackwardWeights(Primitive p, in MemoryDesc plainWeights, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
+    {
         using var staging = new Staging();
         nint srcPtr = staging.Input(x, p.Query(Q.SrcMd));
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
         var produced = p.Query(Q.DiffWeightsMd);
-        var plain = PlainWeights(g);
-        bool copy = !Md.Equal(produced, plain);
+        bool copy = !Md.Equal(produced, plainWeights);
         nint gwPtr = copy ? staging.Buffer(produced) : (nint)gw.Data;
         if (gb is null) p.Execute([(Arg.Src, srcPtr), (Arg.DiffDst, diffDst), (Arg.DiffWeights, gwPtr)]);
         else p.Execute([(Arg.Src, srcPtr), (Arg.DiffDst, diffDst), (Arg.DiffWeights, gwPtr), (Arg.DiffBias, (nint)gb.Data)]);
-        if (copy) PrimitiveCache.Reorder(produced, gwPtr, plain, (nint)gw.Data);
+        if (copy) PrimitiveCache.Reorder(produced, gwPtr, plainWeights, (nint)gw.Data);
     }
 
     internal static Primitive BackwardWeightsPrimitive(ConvGeometry g, bool hasBias)

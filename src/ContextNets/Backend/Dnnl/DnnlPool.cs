@@ -9,12 +9,15 @@ namespace ContextNets.Backend.Dnnl;
 internal static unsafe class DnnlPool
 {
     /// <summary>Pools x into y; with <paramref name="training"/> and max pooling, returns the workspace the backward needs (the caller owns it).</summary>
-    public static Tensor? Forward(in PoolGeometry g, Tensor x, Tensor y, bool training)
+    public static Tensor? Forward(in PoolGeometry g, Tensor x, Tensor y, bool training) =>
+        Execute(ForwardPrimitive(g, training), g.Alg == Alg.PoolingMax, x, y, training);
+
+    /// <summary>Runs a pooling forward primitive (2-D or 3-D); with <paramref name="training"/> and max pooling, returns the workspace the backward needs (the caller owns it).</summary>
+    internal static Tensor? Execute(Primitive p, bool max, Tensor x, Tensor y, bool training)
     {
-        var p = ForwardPrimitive(g, training);
         using var staging = new Staging();
         nint src = staging.Input(x, p.Query(Q.SrcMd));
-        if (!training || g.Alg != Alg.PoolingMax)
+        if (!training || !max)
         {
             p.Execute([(Arg.Src, src), (Arg.Dst, (nint)y.Data)]);
             return null;
@@ -42,11 +45,17 @@ internal static unsafe class DnnlPool
             DnnlRuntime.Check(DnnlNative.dnnl_pooling_v2_backward_desc_init(desc, geometry.Alg, &gsrc, &gdst, sp, sp + 2, sp + 4, sp + 6, sp + 8), Describe("backward", geometry));
             return Primitive.Create(desc, Describe("creating backward", geometry), fwd.Descriptor);
         });
+        ExecuteBackward(p, g.Alg == Alg.PoolingMax, gy, workspace, gx);
+    }
+
+    /// <summary>Runs a pooling backward primitive (2-D or 3-D); max pooling reads the forward's workspace.</summary>
+    internal static void ExecuteBackward(Primitive p, bool max, Tensor gy, Tensor? workspace, Tensor gx)
+    {
         using var staging = new Staging();
         nint diffDst = staging.Input(gy, p.Query(Q.DiffDstMd));
         var produced = p.Query(Q.DiffSrcMd);
         nint diffSrc = staging.Output(gx, produced, out bool copy);
-        if (g.Alg == Alg.PoolingMax)
+        if (max)
         {
             if (workspace is null) throw new InvalidOperationException("Max pooling backward needs the forward's workspace.");
             p.Execute([(Arg.DiffDst, diffDst), (Arg.Workspace, (nint)workspace.Data), (Arg.DiffSrc, diffSrc)]);

@@ -30,7 +30,11 @@ public static class KeyMapper
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(model);
         string? evidence = null;
-        if (convention == KeyConvention.Auto) (convention, evidence) = ConventionDetector.Detect(source.Select(s => s.key));
+        // A file whose keys are all the model's own needs no telling (torchvision's video `stem.0` would look like mmcv's).
+        if (convention == KeyConvention.Auto)
+            (convention, evidence) = source.All(s => model.ContainsKey(s.key) || IsBatchCounter(s.key))
+                ? (KeyConvention.Timm, null)
+                : ConventionDetector.Detect(source.Select(s => s.key));
         var rules = KeyRules.For(convention);
 
         var entries = new List<MappedKey>(source.Count);

@@ -1,0 +1,17 @@
+namespace ContextNets.NN;
+
+/// <summary>torch.nn.MaxPool3d (floor mode); no parameters.</summary>
+public sealed class MaxPool3d((int d, int h, int w) kernel, (int d, int h, int w)? stride = null, (int d, int h, int w) padding = default) : Module
+{
+    public (int d, int h, int w) Kernel { get; } = kernel;
+    public (int d, int h, int w) Stride { get; } = stride ?? kernel;
+    public (int d, int h, int w) Padding { get; } = padding;
+
+    public override Tensor Forward(Tensor x) => F.MaxPool3d(x, Kernel, Stride, Padding);
+}
+
+/// <summary>torch.nn.AdaptiveAvgPool3d((1, 1, 1)): the mean over D, H and W; no parameters.</summary>
+public sealed class GlobalAvgPool3d : Module
+{
+    public override Tensor Forward(Tensor x) => F.GlobalAvgPool3d(x);
+}
