@@ -14,10 +14,10 @@ internal static class WeightsClasses
     public static int? Read(string model, string path)
     {
         using var skip = Initializers.SkipRandom();
-        int defaults = Zoo.Entry(model).DefaultClasses;
+        int defaults = ModelCatalog.DefaultClasses(model);
         Dictionary<string, Shape> one, other;
-        using (var a = Zoo.Create(model, defaults)) one = a.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
-        using (var b = Zoo.Create(model, defaults + 1)) other = b.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        using (var a = ModelCatalog.Create(model, defaults, null)) one = a.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
+        using (var b = ModelCatalog.Create(model, defaults + 1, null)) other = b.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
         var source = StateDictFiles.Open(path);
         try
         {
