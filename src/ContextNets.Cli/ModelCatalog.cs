@@ -1,10 +1,11 @@
 using ContextNets.Models;
+using ContextNets.Models.Segmentation;
 using ContextNets.Models.Video;
 using ContextNets.NN;
 
 namespace ContextNets.Cli;
 
-/// <summary>The models the tool knows: the zoo's image networks and the video zoo's clip networks, made in <see cref="Create"/> and nowhere else.</summary>
+/// <summary>The models the tool can train: the zoo's, made in <see cref="Create"/> and nowhere else.</summary>
 internal static class ModelCatalog
 {
     public const string Default = "gc_resnet20";
@@ -14,13 +15,15 @@ internal static class ModelCatalog
     /// <summary>True for the video networks, which take clips [N, C, T, H, W].</summary>
     public static bool IsVideo(string name) => VideoZoo.Contains(name);
 
-    /// <summary>The classes a model is built with by default.</summary>
-    public static int DefaultClasses(string name) => IsVideo(name) ? VideoZoo.Entry(name).DefaultClasses : Zoo.Entry(name).DefaultClasses;
-
-    /// <summary>Throws a <see cref="CliException"/> listing the known names when <paramref name="name"/> is not one.</summary>
-    public static void Require(string name)
+    /// <summary>
+    /// Throws a <see cref="CliException"/> listing the known names when <paramref name="name"/> is not one; segmenter
+    /// names count only for the commands that run them (<paramref name="segmenters"/>).
+    /// </summary>
+    public static void Require(string name, bool segmenters = false)
     {
-        if (!Zoo.Contains(name) && !IsVideo(name)) throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes).");
+        if (Zoo.Contains(name) || IsVideo(name) || (segmenters && Segmenters.IsSegmenter(name))) return;
+        string also = segmenters ? ", and the segmenters fcn_<model> and deeplabv3_<model> on the ImageNet ones" : "";
+        throw new CliException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)} (ctxnet models lists them with their sizes){also}.");
     }
 
     /// <summary>Like <see cref="Require"/>, and refuses the video networks for a command that feeds images.</summary>
@@ -31,13 +34,17 @@ internal static class ModelCatalog
             throw new CliException($"{name} is a video network (clips [N, 3, T, H, W]); ctxnet {command} runs image networks only. ctxnet run takes it on a clip (docs/video.md).");
     }
 
+    /// <summary>The classes a model has when none are given: the zoo entry's, a video network's, or a segmenter's 21 (torchvision's VOC default).</summary>
+    public static int DefaultClasses(string name) =>
+        Segmenters.IsSegmenter(name) ? Segmenters.DefaultClasses : IsVideo(name) ? VideoZoo.Entry(name).DefaultClasses : Zoo.Entry(name).DefaultClasses;
+
     /// <summary>
     /// The model, with the zoo's default classes and channels where null. Sizes no tensor can hold (--classes
     /// 2000000000) are refused with the model's own message.
     /// </summary>
-    public static Module Create(string name, int? numClasses, int? inChannels, int seed = Zoo.DefaultSeed, float dropBlock = 0)
+    public static Module Create(string name, int? numClasses, int? inChannels, int seed = Zoo.DefaultSeed, float dropBlock = 0, bool aux = false)
     {
-        Require(name);
+        Require(name, segmenters: true);
         try
         {
             if (IsVideo(name))
@@ -45,6 +52,8 @@ internal static class ModelCatalog
                 if (dropBlock > 0) throw new CliException($"{name} is a video network and has no DropBlock; leave out --drop-block.");
                 return VideoZoo.Create(name, numClasses, inChannels ?? 3, seed);
             }
+            if (Segmenters.IsSegmenter(name))
+                return Segmenters.Create(name, numClasses ?? Segmenters.DefaultClasses, aux, inChannels: inChannels, seed: seed);
             var model = Zoo.Create(name, numClasses, inChannels, seed);
             model.DropBlockRate = dropBlock;
             return model;

@@ -45,7 +45,7 @@ internal static class RunCommand
     private static void Run(string name, string weightsPath, string inputPath, string outputPath, bool prepared, int? classes)
     {
         if (File.Exists(name)) throw new CliException($"MODEL is a zoo model's name or an ONNX file (FILE.onnx); {name} is neither.");
-        ModelCatalog.Require(name);
+        ModelCatalog.Require(name, segmenters: true);
         OutputFile.Require(outputPath, "--output", "out.safetensors");
         if (!File.Exists(inputPath)) throw new CliException($"The input file {inputPath} does not exist.");
         if (!File.Exists(weightsPath)) throw new CliException($"The weights file {weightsPath} does not exist.");
@@ -55,7 +55,7 @@ internal static class RunCommand
         Engine.EnsureNative();
         using var x = inputs.Load(InputKey);
         int? inChannels = x.Rank is 4 or 5 ? x.Shape[1] : null;
-        var (net, _) = WeightsFile.Load(weightsPath, name, classes ?? WeightsClasses.Read(name, weightsPath), inChannels);
+        var (net, _) = WeightsFile.Load(weightsPath, name, classes ?? WeightsClasses.Read(name, weightsPath), inChannels, segmenters: true);
         using (net)
         {
             if (net is not IOutputModel plain) throw new CliException($"{name} does not name its outputs, so ctxnet run cannot run it.");

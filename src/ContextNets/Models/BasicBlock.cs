@@ -7,6 +7,8 @@ namespace ContextNets.Models;
 /// conv2 3x3, bn2, then attention `se` if any, plus the shortcut, ReLU. Optional `attn` after the first
 /// ReLU and `non_local_block` after the output (see <see cref="ResNetConfig"/>). A middle-conv replacement (split
 /// attention in splat_resnet20) takes conv1's place with the stride; when it brings its own norm and ReLU there is no bn1.
+/// In a dilated stage conv1 takes <see cref="BlockDilation.First"/> and conv2 <see cref="BlockDilation.Inner"/>, as
+/// timm's BasicBlock does (torchvision's refuses dilation in basic blocks).
 /// </summary>
 public sealed class BasicBlock : ResidualBlock
 {
@@ -19,24 +21,24 @@ public sealed class BasicBlock : ResidualBlock
     private readonly BatchNorm2d _bn2;
     private readonly Module? _se;
 
-    internal BasicBlock(int inplanes, int planes, int stride, ResNetConfig config, BlockSite site)
+    internal BasicBlock(int inplanes, int planes, int stride, BlockDilation dilation, ResNetConfig config, BlockSite site)
     {
         var at = site with { Channels = planes };
         if (config.MiddleConv is { } middle)
         {
-            _conv1 = Register("conv1", middle.Create(inplanes, planes, stride, 1, 1));
+            _conv1 = Register("conv1", middle.Create(inplanes, planes, stride, 1, dilation.First));
             if (!middle.IncludesNormAct) _bn1 = Register("bn1", ConvInit.Norm(planes));
         }
         else
         {
-            _conv1 = Register("conv1", ConvInit.Conv(inplanes, planes, 3, stride));
+            _conv1 = Register("conv1", ConvInit.Conv(inplanes, planes, 3, stride, dilation: dilation.First));
             _bn1 = Register("bn1", ConvInit.Norm(planes));
         }
         _attn = RegisterHook("attn", config.AttentionAfterConv2, at);
-        _conv2 = Register("conv2", ConvInit.Conv(planes, planes, 3));
+        _conv2 = Register("conv2", ConvInit.Conv(planes, planes, 3, dilation: dilation.Inner));
         _bn2 = Register("bn2", ConvInit.Norm(planes, config.ZeroInitLast));
         _se = RegisterHook("se", config.AttentionAfterLastNorm, at);
-        RegisterShortcutAndAfter(Shortcut.For(inplanes, planes, stride, config.AvgDown), config.AfterBlock, at);
+        RegisterShortcutAndAfter(Shortcut.For(inplanes, planes, stride, config.AvgDown, dilation.Inner), config.AfterBlock, at);
     }
 
     public override Tensor Forward(Tensor x)

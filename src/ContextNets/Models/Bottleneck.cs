@@ -8,7 +8,8 @@ namespace ContextNets.Models;
 /// The width is floor(planes * baseWidth / 64) * cardinality; the output is planes * 4.
 /// As timm's ResNestBottleneck it also takes a replacement for conv2 (split-attention, which brings its own
 /// norm and ReLU, so there is no bn2) and avd: a 3x3 average pool (stride s, padding 1, padding counted) that
-/// takes the stride of a strided block, before conv2 (`avd_first`) or after it (`avd_last`).
+/// takes the stride of a strided block, before conv2 (`avd_first`) or after it (`avd_last`). In a dilated stage conv2
+/// takes <see cref="BlockDilation.First"/>, as torchvision's and timm's bottlenecks do.
 /// </summary>
 public sealed class Bottleneck : ResidualBlock
 {
@@ -25,7 +26,7 @@ public sealed class Bottleneck : ResidualBlock
     private readonly BatchNorm2d _bn3;
     private readonly Module? _se;
 
-    internal Bottleneck(int inplanes, int planes, int stride, ResNetConfig config, BlockSite site)
+    internal Bottleneck(int inplanes, int planes, int stride, BlockDilation dilation, ResNetConfig config, BlockSite site)
     {
         int width = planes * config.BaseWidth / 64 * config.Cardinality;
         int outplanes = planes * Expansion;
@@ -37,12 +38,12 @@ public sealed class Bottleneck : ResidualBlock
         if (config.Avd && stride > 1 && config.AvdFirst) _avdFirst = Register("avd_first", new AvgPool2d(3, stride, 1));
         if (config.MiddleConv is { } middle)
         {
-            _conv2 = Register("conv2", middle.Create(width, width, convStride, config.Cardinality, 1));
+            _conv2 = Register("conv2", middle.Create(width, width, convStride, config.Cardinality, dilation.First));
             if (!middle.IncludesNormAct) _bn2 = Register("bn2", ConvInit.Norm(width));
         }
         else
         {
-            _conv2 = Register("conv2", ConvInit.Conv(width, width, 3, convStride, config.Cardinality));
+            _conv2 = Register("conv2", ConvInit.Conv(width, width, 3, convStride, config.Cardinality, dilation.First));
             _bn2 = Register("bn2", ConvInit.Norm(width));
         }
         if (config.Avd && stride > 1 && !config.AvdFirst) _avdLast = Register("avd_last", new AvgPool2d(3, stride, 1));
@@ -50,7 +51,7 @@ public sealed class Bottleneck : ResidualBlock
         _conv3 = Register("conv3", ConvInit.Conv(width, outplanes, 1));
         _bn3 = Register("bn3", ConvInit.Norm(outplanes, config.ZeroInitLast));
         _se = RegisterHook("se", config.AttentionAfterLastNorm, site with { Channels = outplanes });
-        RegisterShortcutAndAfter(Shortcut.For(inplanes, outplanes, stride, config.AvgDown), config.AfterBlock, site with { Channels = outplanes });
+        RegisterShortcutAndAfter(Shortcut.For(inplanes, outplanes, stride, config.AvgDown, dilation.Inner), config.AfterBlock, site with { Channels = outplanes });
         Width = width;
     }
 

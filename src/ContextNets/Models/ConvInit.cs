@@ -9,9 +9,10 @@ namespace ContextNets.Models;
 /// </summary>
 internal static class ConvInit
 {
-    public static Conv2d Conv(int inChannels, int outChannels, int kernel, int stride = 1, int groups = 1)
+    /// <summary>A conv padded by dilation * (kernel - 1) / 2, which keeps the size of an odd kernel at stride 1 (torchvision's conv3x3 pads by the dilation).</summary>
+    public static Conv2d Conv(int inChannels, int outChannels, int kernel, int stride = 1, int groups = 1, int dilation = 1)
     {
-        var conv = new Conv2d(inChannels, outChannels, kernel, stride, kernel / 2, groups: groups, bias: false);
+        var conv = new Conv2d(inChannels, outChannels, kernel, stride, dilation * (kernel - 1) / 2, dilation, groups, bias: false);
         // PyTorch's fan_out is out_channels * k * k, whatever the groups.
         Initializers.KaimingNormalFanOut(outChannels * kernel * kernel)(conv.Weight.Span);
         return conv;

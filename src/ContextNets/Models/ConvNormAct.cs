@@ -7,9 +7,9 @@ public sealed class ConvNormAct : Module
 {
     private readonly bool _act;
 
-    internal ConvNormAct(int inChannels, int outChannels, int kernel, bool act = true, bool zeroGamma = false)
+    internal ConvNormAct(int inChannels, int outChannels, int kernel, bool act = true, bool zeroGamma = false, int dilation = 1)
     {
-        Conv = Register("conv", ConvInit.Conv(inChannels, outChannels, kernel));
+        Conv = Register("conv", ConvInit.Conv(inChannels, outChannels, kernel, dilation: dilation));
         Bn = Register("bn", ConvInit.Norm(outChannels, zeroGamma));
         _act = act;
     }

@@ -51,6 +51,7 @@ public sealed record ResNetConfig
     /// <summary>The `planes` of each stage; a stage outputs planes times the block's expansion.</summary>
     public IReadOnlyList<int> Channels { get; init; } = [64, 128, 256, 512];
 
+    /// <summary>Outputs of the classifier `fc`; 0 makes a headless body without `fc` (timm's num_classes=0), as a segmenter or detector holds it.</summary>
     public int NumClasses { get; init; } = 1000;
     public int InChannels { get; init; } = 3;
     public StemType Stem { get; init; } = StemType.Default;
@@ -101,6 +102,40 @@ public sealed record ResNetConfig
     /// </summary>
     public BlockHook? AfterBlock { get; init; }
 
+    /// <summary>
+    /// torchvision's replace_stride_with_dilation, one entry per stage after the first: a true entry gives that stage
+    /// stride 1 and multiplies the dilation of its 3x3 convs (and of every later stage's) by the stride it gave up. The
+    /// first block of such a stage keeps the dilation of the stage before it, as torchvision's previous_dilation does.
+    /// Null keeps every stride. <see cref="WithOutputStride"/> sets it for an output stride.
+    /// </summary>
+    public IReadOnlyList<bool>? ReplaceStrideWithDilation { get; init; }
+
+    /// <summary>
+    /// This configuration with its last stages dilated instead of strided, so that the last feature map is at 1/<paramref name="outputStride"/>
+    /// of the input: on a 4-stage ImageNet ResNet 8 gives [false, true, true], 16 gives [false, false, true] (torchvision's
+    /// segmentation settings) and 32 the plain network. The stride before the stages (stem and max pool) must divide it.
+    /// </summary>
+    public ResNetConfig WithOutputStride(int outputStride)
+    {
+        int stem = StemReduction, total = stem << (Layers.Count - 1);
+        if (outputStride < stem || outputStride > total || outputStride % stem != 0 || !int.IsPow2(outputStride))
+            throw new ArgumentException($"An output stride of {outputStride} is not possible for this network: its stem reduces by {stem} and its stages reach {total}; choose a power of two in [{stem}, {total}].");
+        var dilate = new bool[Layers.Count - 1];
+        int reduction = stem;
+        for (int s = 0; s < dilate.Length; s++)
+        {
+            if (reduction < outputStride) reduction *= 2;
+            else dilate[s] = true;
+        }
+        return this with { ReplaceStrideWithDilation = dilate };
+    }
+
+    /// <summary>How much the stem (with its max pool) reduces the input before the first stage: 4 for the ImageNet stems, 1 for CIFAR.</summary>
+    public int StemReduction => Stem == StemType.Cifar ? 1 : 4;
+
+    /// <summary>How much the stem reduces the input before its max pool, where timm's `act1` feature is taken: 2, 4 for the pool-less tiered stem, 1 for CIFAR.</summary>
+    public int StemFeatureReduction => Stem switch { StemType.Cifar => 1, StemType.DeepTieredNoPool => 4, _ => 2 };
+
     public int Expansion => Block is BlockType.Bottleneck or BlockType.SelectiveKernelBottleneck ? 4 : 1;
 
     /// <summary>Channels of the last stage's output, the features the classifier sees.</summary>
@@ -113,8 +148,10 @@ public sealed record ResNetConfig
             throw new ArgumentException($"{Where()}: layers and channels need one entry per stage, at least one stage.");
         if (Layers.Any(l => l < 1) || Channels.Any(c => c < 1))
             throw new ArgumentException($"{Where()}: every stage needs at least one block and one channel.");
-        if (NumClasses < 1 || InChannels < 1 || StemWidth < 1 || Cardinality < 1 || BaseWidth < 1)
-            throw new ArgumentException($"{Where()}: classes {NumClasses}, input channels {InChannels}, stem width {StemWidth}, cardinality {Cardinality} and base width {BaseWidth} must be positive.");
+        if (NumClasses < 0 || InChannels < 1 || StemWidth < 1 || Cardinality < 1 || BaseWidth < 1)
+            throw new ArgumentException($"{Where()}: classes {NumClasses}, input channels {InChannels}, stem width {StemWidth}, cardinality {Cardinality} and base width {BaseWidth} must be positive (classes may be 0 for a headless body).");
+        if (ReplaceStrideWithDilation is { } dilate && dilate.Count != Layers.Count - 1)
+            throw new ArgumentException($"{Where()}: replace_stride_with_dilation needs one entry per stage after the first ({Layers.Count - 1}), got {dilate.Count}.");
         if (Stem is StemType.DeepTiered or StemType.DeepTieredNoPool && StemWidth < 4)
             throw new ArgumentException($"{Where()}: the tiered stem needs a stem width of at least 4, got {StemWidth}.");
         if (Expansion == 1 && (Cardinality != 1 || BaseWidth != 64))

@@ -14,14 +14,14 @@ public sealed class SelectiveKernelBasic : ResidualBlock
     private readonly ConvNormAct _conv2;
     private readonly Module? _se;
 
-    internal SelectiveKernelBasic(int inplanes, int planes, int stride, ResNetConfig config, BlockSite site)
+    internal SelectiveKernelBasic(int inplanes, int planes, int stride, BlockDilation dilation, ResNetConfig config, BlockSite site)
     {
         var at = site with { Channels = planes };
-        _conv1 = Register("conv1", config.MiddleConv!.Create(inplanes, planes, stride, 1, 1));
+        _conv1 = Register("conv1", config.MiddleConv!.Create(inplanes, planes, stride, 1, dilation.First));
         _attn = RegisterHook("attn", config.AttentionAfterConv2, at);
-        _conv2 = Register("conv2", new ConvNormAct(planes, planes, 3, act: false, zeroGamma: config.ZeroInitLast));
+        _conv2 = Register("conv2", new ConvNormAct(planes, planes, 3, act: false, zeroGamma: config.ZeroInitLast, dilation: dilation.Inner));
         _se = RegisterHook("se", config.AttentionAfterLastNorm, at);
-        RegisterShortcutAndAfter(Shortcut.For(inplanes, planes, stride, config.AvgDown), config.AfterBlock, at);
+        RegisterShortcutAndAfter(Shortcut.For(inplanes, planes, stride, config.AvgDown, dilation.Inner), config.AfterBlock, at);
     }
 
     public override Tensor Forward(Tensor x)

@@ -17,16 +17,16 @@ public sealed class SelectiveKernelBottleneck : ResidualBlock
     private readonly ConvNormAct _conv3;
     private readonly Module? _se;
 
-    internal SelectiveKernelBottleneck(int inplanes, int planes, int stride, ResNetConfig config, BlockSite site)
+    internal SelectiveKernelBottleneck(int inplanes, int planes, int stride, BlockDilation dilation, ResNetConfig config, BlockSite site)
     {
         int width = planes * config.BaseWidth / 64 * config.Cardinality;
         int outplanes = planes * Expansion;
         _conv1 = Register("conv1", new ConvNormAct(inplanes, width, 1));
-        _conv2 = Register("conv2", config.MiddleConv!.Create(width, width, stride, config.Cardinality, 1));
+        _conv2 = Register("conv2", config.MiddleConv!.Create(width, width, stride, config.Cardinality, dilation.First));
         _attn = RegisterHook("attn", config.AttentionAfterConv2, site with { Channels = width });
         _conv3 = Register("conv3", new ConvNormAct(width, outplanes, 1, act: false, zeroGamma: config.ZeroInitLast));
         _se = RegisterHook("se", config.AttentionAfterLastNorm, site with { Channels = outplanes });
-        RegisterShortcutAndAfter(Shortcut.For(inplanes, outplanes, stride, config.AvgDown), config.AfterBlock, site with { Channels = outplanes });
+        RegisterShortcutAndAfter(Shortcut.For(inplanes, outplanes, stride, config.AvgDown, dilation.Inner), config.AfterBlock, site with { Channels = outplanes });
     }
 
     public override Tensor Forward(Tensor x)

@@ -67,4 +67,18 @@ public static class Zoo
         using var seeded = Initializers.Seeded(seed);
         return new ResNet(config);
     }
+
+    /// <summary>
+    /// A zoo model as a headless backbone (timm's features_only; torchvision's `backbone` of a segmenter or the `body`
+    /// of a detector): no `fc`, its last stages dilated to <paramref name="outputStride"/> (8 or 16 on the ImageNet
+    /// models; null keeps every stride), with its attention blocks in place. Its <see cref="ResNet.ForwardFeatureMaps"/> gives the
+    /// maps that <see cref="ResNet.Features"/> describes. Weights as <see cref="Create"/>'s, from the seed alone.
+    /// </summary>
+    public static ResNet CreateBackbone(string name, int? outputStride = null, int? inChannels = null, int seed = DefaultSeed)
+    {
+        var config = Config(name, 0, inChannels);
+        if (outputStride is { } stride) config = config.WithOutputStride(stride);
+        using var seeded = Initializers.Seeded(seed);
+        return new ResNet(config);
+    }
 }

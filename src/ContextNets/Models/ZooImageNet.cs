@@ -52,7 +52,7 @@ internal static class ZooImageNet
         ResNets.ResNeStD(layers, SplitAttentionConv, numClasses, inChannels);
 
     internal static NN.Module SplitAttentionConv(int inChannels, int outChannels, int stride, int groups, int dilation) =>
-        new SplitAttention(inChannels, outChannels, 3, stride, groups, radix: 2);
+        new SplitAttention(inChannels, outChannels, 3, stride, groups, radix: 2, dilation: dilation);
 
     internal static NN.Module SelectiveKernelConv(int inChannels, int outChannels, int stride, int groups, int dilation) =>
         new SelectiveKernel(inChannels, outChannels, stride: stride, dilation: dilation, groups: groups, rdRatio: 1.0 / 8, rdDivisor: 16, splitInput: true);

@@ -6,6 +6,12 @@ namespace ContextNets.Tests.Support;
 /// <summary>Reference networks made by tests/python/make_torchvision_case.py: torchvision's ResNets (and resnet50d).</summary>
 public sealed class TorchvisionCases() : PythonCases("make_torchvision_case.py");
 
+/// <summary>torchvision's fcn_resnet50 and deeplabv3_resnet50 (with or without aux), made by tests/python/make_segmentation_case.py.</summary>
+public sealed class SegmentationCases() : PythonCases("make_segmentation_case.py");
+
+/// <summary>Headless dilated backbones and their feature maps, made by tests/python/make_features_case.py.</summary>
+public sealed class FeatureCases() : PythonCases("make_features_case.py");
+
 /// <summary>Reference networks made by tests/python/make_zoo_case.py: attention ResNets and ResNeSt defined there.</summary>
 public sealed class ZooCases() : PythonCases("make_zoo_case.py");
 

@@ -15,21 +15,22 @@ public sealed partial class SplitAttention : Module, IAttentionSource
 
     /// <param name="inChannels">input channels</param>
     /// <param name="outChannels">output channels C (default: inChannels)</param>
-    /// <param name="kernelSize">the grouped conv's kernel, padded by kernelSize / 2 (which keeps the size when it is odd)</param>
+    /// <param name="kernelSize">the grouped conv's kernel, padded by dilation * (kernelSize / 2) (which keeps the size when it is odd; timm pads its dilated ResNeSt by the dilation)</param>
     /// <param name="stride">the grouped conv's stride</param>
     /// <param name="groups">the cardinality K: the conv has K*R groups, fc1 and fc2 K</param>
     /// <param name="radix">the number of splits R; 1 gives a sigmoid gate</param>
     /// <param name="rdRatio">inner width = make_divisible(inChannels * R * rdRatio, rdDivisor), at least 32</param>
     /// <param name="rdDivisor">the multiple the inner width is rounded to</param>
+    /// <param name="dilation">the grouped conv's dilation (timm's ResNeSt passes a dilated stage's first_dilation, with padding to match)</param>
     public SplitAttention(int inChannels, int? outChannels = null, int kernelSize = 3, int stride = 1, int groups = 1, int radix = 2,
-        double rdRatio = 0.25, int rdDivisor = 8)
+        double rdRatio = 0.25, int rdDivisor = 8, int dilation = 1)
     {
         int cout = outChannels ?? inChannels;
         if (radix < 1) throw new ArgumentException($"SplitAttention: radix must be at least 1, got {radix}.");
         if (groups < 1) throw new ArgumentException($"SplitAttention: groups (cardinality) must be at least 1, got {groups}.");
         if (inChannels < 1 || cout < 1) throw new ArgumentException($"SplitAttention: channels must be positive, got {inChannels} in and {cout} out.");
         if (kernelSize < 1) throw new ArgumentException($"SplitAttention: the kernel size must be positive, got {kernelSize}.");
-        if (stride < 1) throw new ArgumentException($"SplitAttention: stride must be at least 1, got {stride}.");
+        if (stride < 1 || dilation < 1) throw new ArgumentException($"SplitAttention: stride and dilation must be at least 1, got {stride} and {dilation}.");
         if (!(rdRatio > 0)) throw new ArgumentException($"SplitAttention: rd_ratio must be positive, got {rdRatio}.");
         int attn = Divisible.Make(inChannels * radix * rdRatio, rdDivisor, minValue: 32);
         if (inChannels % (groups * radix) != 0)
@@ -41,7 +42,7 @@ public sealed partial class SplitAttention : Module, IAttentionSource
         Radix = radix;
         Groups = groups;
         AttnChannels = attn;
-        Conv = Register("conv", new Conv2d(inChannels, cout * radix, kernelSize, stride, kernelSize / 2, groups: groups * radix, bias: false));
+        Conv = Register("conv", new Conv2d(inChannels, cout * radix, kernelSize, stride, dilation * (kernelSize / 2), dilation, groups * radix, bias: false));
         Bn0 = Register("bn0", new BatchNorm2d(cout * radix));
         Fc1 = Register("fc1", new Conv2d(cout, attn, 1, groups: groups));
         Bn1 = Register("bn1", new BatchNorm2d(attn));

@@ -26,7 +26,8 @@ internal static class ResNetEmitter
                 x = Block(g, (ResidualBlock)block, P($"layer{s + 1}.{name}"), x);
         var pooled = Ops.GlobalAveragePool(g, P("global_pool"), x);
         var flat = g.Op("Flatten", P("global_pool"), [x.Dims[0], x.Dims[1]], [pooled.Name], OnnxAttr.Int("axis", 1));
-        return Layers.Linear(g, net.Classifier, P("fc"), flat);
+        var fc = net.Classifier ?? throw new ArgumentException("ONNX export: this ResNet is a headless body (0 classes); export the model that holds it.");
+        return Layers.Linear(g, fc, P("fc"), flat);
     }
 
     /// <summary>

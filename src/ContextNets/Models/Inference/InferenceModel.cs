@@ -30,7 +30,7 @@ public sealed class InferenceModel : IPreparedModel
         if (_snapshot.StemPool is { } pool) stemSteps.Add(new ModuleStep(pool));
         _stem = new ChainStep(stemSteps);
         _blocks = [.. _snapshot.Stages.SelectMany(s => s.NamedChildren()).Select(b => (IStep)new ResidualStep((ResidualBlock)b.module))];
-        _fc = _snapshot.Classifier;
+        _fc = _snapshot.Classifier ?? throw new ArgumentException("Prepare: this ResNet is a headless body (0 classes), without a classifier to predict with.");
         Convs = [.. _stem.Convs, .. _blocks.SelectMany(b => b.Convs)];
         Precision = options?.Precision ?? Precision.Fp32;
         try

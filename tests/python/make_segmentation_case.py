@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Ground truth for ContextNets' segmenter parity tests: torchvision 0.14's fcn_resnet50 and deeplabv3_resnet50.
+
+NAME is fcn_resnet50 or deeplabv3_resnet50, with `_aux` appended for the aux head (aux_loss=True). The model is
+built by torchvision with random weights (weights=None, weights_backbone=None) and 5 classes, its BatchNorm layers
+made non-trivial as make_torchvision_case.py does, and written into OUT_DIR:
+  NAME.safetensors       the state_dict under torchvision's keys;
+  NAME.case.safetensors  `x` [batch, 3, size, size], and the eval-mode `out` (and `aux`) computed in float64.
+
+Usage: make_segmentation_case.py NAME OUT_DIR [--size 64] [--batch 2] [--seed 0]
+"""
+import argparse
+import copy
+import os
+import sys
+
+import torch
+import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_torchvision_case import make_batchnorm_nontrivial, write_safetensors  # noqa: E402
+
+CLASSES = 5
+
+
+def build(name):
+    aux = name.endswith("_aux")
+    base = name[:-4] if aux else name
+    if base not in ("fcn_resnet50", "deeplabv3_resnet50"):
+        sys.exit(f"make_segmentation_case: unknown model '{name}'")
+    make = getattr(torchvision.models.segmentation, base)
+    return make(weights=None, weights_backbone=None, num_classes=CLASSES, aux_loss=aux)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("name")
+    p.add_argument("out_dir")
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--batch", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+
+    torch.manual_seed(a.seed)
+    gen = torch.Generator().manual_seed(a.seed)
+    model = build(a.name)
+    make_batchnorm_nontrivial(model, a.size, gen)
+    x = torch.randn(a.batch, 3, a.size, a.size, generator=gen)
+    with torch.no_grad():
+        result = copy.deepcopy(model).double()(x.double())
+    case = {"x": x, "out": result["out"]}
+    if "aux" in result:
+        case["aux"] = result["aux"]
+
+    os.makedirs(a.out_dir, exist_ok=True)
+    write_safetensors(os.path.join(a.out_dir, a.name + ".safetensors"), model.state_dict())
+    write_safetensors(os.path.join(a.out_dir, a.name + ".case.safetensors"), case)
+
+
+if __name__ == "__main__":
+    main()
