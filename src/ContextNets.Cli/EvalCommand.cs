@@ -19,7 +19,7 @@ internal static class EvalCommand
             var (config, model, state) = RunModel.Load(dir, p.GetValue(checkpoint)!);
             using (model)
             {
-                var data = RunData.Open(config.Data, config.ImageSize, config.Model);
+                var data = RunData.Of(config);
                 using var loader = data.TestLoader();
                 var r = Trainer.Evaluate(model, loader, interrupt.Token);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
