@@ -19,24 +19,36 @@ internal static class TransferInit
     {
         var head = WeightsDims.ClassDependent(name);
         int? saved = Read(path, () => WeightsDims.Classes(name, path));
-        if (saved is not { } n || n == classes)
+        if (saved is null)
         {
-            Fit(path, name, Read(path, () => model.Load(path, strict: false)));
+            // A checkpoint saved without its classifier (timm's num_classes=0): the head starts anew.
+            var report = Read(path, () => model.Load(path, strict: false));
+            Fit(path, name, report, head.Keys);
+            if (report.Missing.Count > 0)
+                Console.WriteLine($"Head: {string.Join(", ", report.Missing)} are not in {Path.GetFileName(path)}: they start anew for {classes} classes.");
+            return;
+        }
+        int n = saved.Value;
+        if (n == classes)
+        {
+            Fit(path, name, Read(path, () => model.Load(path, strict: false)), []);
             return;
         }
         // The checkpoint goes into a model of its own class count; all but its head is then copied over.
         using var skip = Initializers.SkipRandom();
         using var source = ModelCatalog.Create(name, n, inChannels);
-        Fit(path, name, Read(path, () => source.Load(path, strict: false)));
+        Fit(path, name, Read(path, () => source.Load(path, strict: false)), []);
         var state = source.StateDict();
         model.LoadStateDict(state.Where(kv => !head.ContainsKey(kv.Key)).ToDictionary(), strict: false);
         Console.WriteLine($"Replaced the head: {string.Join(", ", head.Keys.Select(k => $"{k} {state[k].Shape}"))} of the {n} classes in {Path.GetFileName(path)} start anew for {classes} classes.");
     }
 
-    private static void Fit(string path, string name, LoadReport report)
+    /// <summary>Refuses a file that lacks any of the model's tensors but <paramref name="mayLack"/>, or holds any tensor the model has not.</summary>
+    private static void Fit(string path, string name, LoadReport report, IEnumerable<string> mayLack)
     {
-        if (report.Missing.Count > 0 || report.Unexpected.Count > 0)
-            throw new CliException($"--init {path} does not fit {name} ({report.Convention} keys): {report}.");
+        var missing = report.Missing.Except(mayLack).ToList();
+        if (missing.Count > 0 || report.Unexpected.Count > 0)
+            throw new CliException($"--init {path} does not fit {name} ({report.Convention} keys): {new LoadReport(missing, report.Unexpected)}.");
     }
 
     /// <summary>Runs a read of the file with its failures (missing, not a weights file, a shape or value that does not fit) as one line each.</summary>
