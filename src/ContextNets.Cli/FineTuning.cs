@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ContextNets.Data.Transforms;
+using ContextNets.Import;
 using ContextNets.NN;
 
 namespace ContextNets.Cli;
@@ -10,7 +11,7 @@ namespace ContextNets.Cli;
 /// (--init), check the new head's class count (--head), freeze part of the network (--freeze) or give the backbone
 /// its own learning rate (--lr-backbone), and normalize as the pretrained network expects (--mean, --std).
 /// </summary>
-internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, int? Head, string? Freeze, double? LrBackbone,
+internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, bool FromScratch, int? Head, string? Freeze, double? LrBackbone,
     float[]? Mean, float[]? Std, int? InChannels, int? ImageSize)
 {
     private static readonly Option<string?> InitOpt = new("--init") { Description = "Start from these weights: a timm/torchvision checkpoint of --model (safetensors or .pth; a head of another class count is replaced), or an ONNX graph (FILE.onnx), which becomes the backbone of a new Linear head." };
@@ -18,10 +19,11 @@ internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, i
     private static readonly Option<string?> FreezeOpt = new("--freeze") { Description = $"'{Freezing.Stem}', N (the stem and the first N stages) or '{Freezing.Backbone}' (all but the head): their weights and BatchNorm statistics stay as loaded." };
     private static readonly Option<double?> LrBackboneOpt = new("--lr-backbone") { Description = "The peak learning rate of everything but the head (which trains at --lr)." };
     private static readonly Option<string?> FeaturesOpt = new("--features") { Description = "With an ONNX --init: the value the head reads, a node's output (default: the graph's first output); a feature map is averaged over its positions." };
+    private static readonly Option<bool> FromScratchOpt = new("--from-scratch") { Description = "With an ONNX --init: train the graph's network from new random weights (to compare with fine-tuning it)." };
     private static readonly Option<string?> MeanOpt = new("--mean") { Description = "Normalization means of pixel/255, one or one per channel (e.g. 0.485,0.456,0.406), in place of the data's." };
     private static readonly Option<string?> StdOpt = new("--std") { Description = "Normalization standard deviations of pixel/255, one or one per channel, with --mean." };
 
-    public static readonly Option[] Options = [InitOpt, HeadOpt, FreezeOpt, LrBackboneOpt, FeaturesOpt, MeanOpt, StdOpt];
+    public static readonly Option[] Options = [InitOpt, HeadOpt, FreezeOpt, LrBackboneOpt, FeaturesOpt, FromScratchOpt, MeanOpt, StdOpt];
 
     /// <summary>The options as given, checked; for an init, what it says about the model's input (channels, size).</summary>
     public static FineTuning Read(ParseResult p, string model, bool explicitModel)
@@ -35,6 +37,9 @@ internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, i
         if (init is not null && !File.Exists(init)) throw new CliException($"The --init file {init} does not exist.");
         if (onnx && explicitModel) throw new CliException($"--init {init} is an ONNX graph, which is the model: leave out --model.");
         if (features is not null && !onnx) throw new CliException($"--features names a value of an ONNX graph; {init} is a weights file for {model}.");
+        bool scratch = p.GetValue(FromScratchOpt);
+        if (scratch && !onnx) throw new CliException("--from-scratch takes the network of an ONNX --init without its weights; a zoo model trains from scratch without --init.");
+        if (scratch && (freeze is not null || lrBackbone is not null)) throw new CliException("--from-scratch trains new weights: --freeze and --lr-backbone would hold back random ones.");
         if (head is < 1) throw new CliException($"--head is a number of classes, at least 1, not {head}.");
         if (lrBackbone is { } x && !(x > 0 && double.IsFinite(x))) throw new CliException($"--lr-backbone must be a positive number, not {x}.");
         float[]? mean = Floats(p.GetValue(MeanOpt), "--mean"), std = Floats(p.GetValue(StdOpt), "--std");
@@ -52,7 +57,7 @@ internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, i
             ModelCatalog.Require(model);
             channels = TransferInit.InChannels(model, init);
         }
-        return new FineTuning(init, onnx, features, head, freeze, lrBackbone, mean, std, channels, size);
+        return new FineTuning(init, onnx, features, scratch, head, freeze, lrBackbone, mean, std, channels, size);
     }
 
     /// <summary>The data normalized with --mean and --std when given.</summary>
@@ -72,21 +77,23 @@ internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, i
         if (Init is null) return c;
         if (Head is { } h && h != c.Classes.Length)
             throw new CliException($"--head {h} does not match the data, which has {c.Classes.Length} classes: the head's outputs are the data's classes.");
-        c = c with { Model = IsOnnx ? RunNetwork.Onnx : c.Model, Init = Path.GetFullPath(Init), Features = Features, Freeze = Freeze };
+        c = c with { Model = IsOnnx ? RunNetwork.Onnx : c.Model, Init = Path.GetFullPath(Init), Features = Features, FromScratch = FromScratch, Freeze = Freeze };
         return LrBackbone is { } lr ? c with { Trainer = c.Trainer with { BackboneLrScale = lr / c.Trainer.Lr, Head = RunNetwork.HeadOf(c) } } : c;
     }
 
-    /// <summary>A new run's zoo model gets the checkpoint's weights (an ONNX run's graph has brought its own).</summary>
+    /// <summary>A new run's zoo model gets the checkpoint's weights; an ONNX run's graph has brought its own, unless they are to be drawn anew.</summary>
     public static void LoadInit(Module model, RunConfig c)
     {
-        if (c.Init is { } init && !RunNetwork.IsOnnx(c)) TransferInit.Load(model, c.Model, c.Classes.Length, c.InChannels, init);
+        if (c.Init is not { } init) return;
+        if (!RunNetwork.IsOnnx(c)) TransferInit.Load(model, c.Model, c.Classes.Length, c.InChannels, init);
+        else if (c.FromScratch) OnnxScratch.Reinitialize(((OnnxClassifier)model).Backbone, unchecked((int)c.Seed));
     }
 
     /// <summary>The header line of a fine-tuning run, with its line break; empty for other runs.</summary>
     public static string Describe(RunConfig c, Module model)
     {
         if (c.Init is null) return "";
-        string from = RunNetwork.IsOnnx(c) ? $" (a new head on {c.Features ?? "its first output"})" : "";
+        string from = RunNetwork.IsOnnx(c) ? $" (a new head on {c.Features ?? "its first output"}{(c.FromScratch ? "; the graph's weights drawn anew, --from-scratch" : "")})" : "";
         string frozen = c.Freeze is { } f ? Freezing.Describe(model, f, RunNetwork.HeadOf(c)) : "nothing";
         string lr = c.Trainer.BackboneLrScale is { } s ? string.Create(CultureInfo.InvariantCulture, $"; backbone lr {s * c.Trainer.Lr}") : "";
         return $"Init: {c.Init}{from}; frozen: {frozen}{lr}\n";

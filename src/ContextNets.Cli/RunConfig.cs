@@ -24,6 +24,9 @@ internal sealed record RunConfig
     /// <summary>The value of the ONNX graph the head reads (--features); null: its first output.</summary>
     public string? Features { get; init; }
 
+    /// <summary>With an ONNX <see cref="Init"/>: the graph's structure only, its weights drawn anew (--from-scratch).</summary>
+    public bool FromScratch { get; init; }
+
     /// <summary>What is frozen (--freeze): "stem", a stage count, or "backbone"; null: nothing.</summary>
     public string? Freeze { get; init; }
 

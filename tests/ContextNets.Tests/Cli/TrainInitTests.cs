@@ -118,6 +118,7 @@ public sealed class TrainInitTests : IDisposable
     [InlineData("--model resnet20 --freeze 1", "give them with --init FILE")]
     [InlineData("--model resnet20 --init {init} --lr-backbone -1", "--lr-backbone must be a positive number")]
     [InlineData("--model resnet20 --init {init} --features x", "--features names a value of an ONNX graph")]
+    [InlineData("--model resnet20 --init {init} --from-scratch", "--from-scratch takes the network of an ONNX --init")]
     public void BadFineTuningInputIsAOneLineRefusalAndLeavesNoRunFolder(string options, string expected)
     {
         string garbage = _tmp.Write("garbage.safetensors", [.. Enumerable.Range(0, 300).Select(i => (byte)(i * 37))]);
