@@ -45,9 +45,10 @@ internal sealed class RunData
 
     /// <summary>
     /// Loads and checks the data; every problem is an exception with a message for the user. <paramref name="channels"/>
-    /// is the model's input when it is fixed (a pretrained network's 3): gray IDX images are then repeated to it.
+    /// is the model's input when it is fixed (a pretrained network's 3): gray IDX images are then repeated to it. An
+    /// image folder's default size is the zoo <paramref name="model"/>'s; with none (an ONNX graph), --image-size is needed.
     /// </summary>
-    public static RunData Open(string data, int? imageSize, string model, int? channels = null)
+    public static RunData Open(string data, int? imageSize, string? model, int? channels = null)
     {
         if (data == FashionMnistName) return Idx(Environment.GetEnvironmentVariable(FashionMnistVariable) is { Length: > 0 } r ? r : null, imageSize, channels);
         string root = Path.GetFullPath(data);
@@ -55,7 +56,7 @@ internal sealed class RunData
             throw new CliException($"The data folder {root} does not exist. Use --data {FashionMnistName}, or a folder with one subfolder of images per class.");
         if (File.Exists(Path.Combine(root, "train-images-idx3-ubyte")) || File.Exists(Path.Combine(root, "train-images-idx3-ubyte.gz"))) return Idx(root, imageSize, channels);
         if (channels is 1) throw new CliException($"The images of {root} are read as RGB; the model takes 1 channel.");
-        int size = imageSize ?? ModelCatalog.InputSize(model);
+        int size = imageSize ?? (model is null ? throw new CliException("Give --image-size: the ONNX graph does not declare the size of its input.") : ModelCatalog.InputSize(model));
         if (size < 8 || size > 1024) throw new CliException($"--image-size must be between 8 and 1024, not {size}.");
         string trainDir = Path.Combine(root, "train");
         string? testDir = new[] { "val", "test" }.Select(d => Path.Combine(root, d)).FirstOrDefault(Directory.Exists);

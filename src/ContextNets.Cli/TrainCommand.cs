@@ -100,7 +100,7 @@ internal static class TrainCommand
         if (tuning.Init is null) ModelCatalog.Require(model);
 
         Engine.EnsureNative();
-        var runData = tuning.Normalized(RunData.Open(data, p.GetValue(ImageSizeOpt) ?? tuning.ImageSize, model, tuning.InChannels));
+        var runData = tuning.Normalized(RunData.Open(data, p.GetValue(ImageSizeOpt) ?? tuning.ImageSize, tuning.IsOnnx ? null : model, tuning.InChannels));
         int? subset = p.GetValue(DistributedRun.SubsetOpt);
         if (subset is { } n) runData = runData.WithSubset(n);
         if (runData.Train.Count < batchSize)

@@ -69,7 +69,7 @@ public sealed class Trainer : IDisposable
     private static Optimizer CreateOptimizer(Module model, TrainerOptions options)
     {
         var groups = options.NoDecayOnNormAndBias ? ParamGroups.NoDecayOnNormAndBias(model, options.WeightDecay) : ParamGroups.All(model, options.WeightDecay);
-        if (options.BackboneLrScale is { } scale) groups = ParamGroups.WithBackboneLr(groups, name => IsHead(name, options.Head), scale);
+        if (options is { BackboneLrScale: { } scale, Head: { } head }) groups = ParamGroups.WithBackboneLr(groups, name => IsHead(name, head), scale);
         return options.Optimizer == "adamw"
             ? new AdamW(groups, options.Lr)
             : new Sgd(groups, options.Lr, options.Momentum, options.Nesterov && options.Momentum > 0);
