@@ -48,7 +48,7 @@ internal static class AnalyzeCommand
         using (model)
         {
             RequireMaps(config.Model, model);
-            var data = RunData.Open(config.Data, config.ImageSize, config.Model);
+            var data = RunData.Of(config);
             var indices = Pick(o.Images, data.Test.Count);
             var transform = data.EvalTransform();
             using var loader = new DataLoader(new Subset(data.Test, indices), transform, data.Normalize, new LoaderOptions { BatchSize = BatchSize, Shuffle = false });

@@ -20,7 +20,7 @@ internal static class EvalCommand
             var (config, model, state) = RunModel.Load(dir, p.GetValue(checkpoint)!);
             using (model)
             {
-                var data = RunData.Open(config.Data, config.ImageSize, config.Model);
+                var data = RunData.Of(config);
                 using var loader = data.TestLoader();
                 string? chosen = p.GetValue(precision);
                 EvalResult r;

@@ -7,14 +7,14 @@ internal static class OnnxFile
 {
     public static bool Is(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The imported graph, in eval mode; the caller owns it.</summary>
-    public static OnnxModel Load(string path)
+    /// <summary>The imported graph (up to the value <paramref name="output"/> when given), in eval mode; the caller owns it.</summary>
+    public static OnnxModel Load(string path, string? output = null)
     {
         if (!File.Exists(path)) throw new CliException($"The ONNX file {path} does not exist.");
         Engine.EnsureNative();
         try
         {
-            var model = OnnxModel.Load(path);
+            var model = output is null ? OnnxModel.Load(path) : OnnxModel.Load(path, output);
             model.Eval();
             return model;
         }

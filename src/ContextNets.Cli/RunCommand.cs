@@ -55,7 +55,7 @@ internal static class RunCommand
         Engine.EnsureNative();
         using var x = inputs.Load(InputKey);
         int? inChannels = x.Rank is 4 or 5 ? x.Shape[1] : null;
-        var (net, _) = WeightsFile.Load(weightsPath, name, classes ?? WeightsClasses.Read(name, weightsPath), inChannels, segmenters: true);
+        var (net, _) = WeightsFile.Load(weightsPath, name, classes ?? WeightsDims.Classes(name, weightsPath), inChannels, segmenters: true);
         using (net)
         {
             if (net is not IOutputModel plain) throw new CliException($"{name} does not name its outputs, so ctxnet run cannot run it.");

@@ -12,7 +12,23 @@ namespace ContextNets.Cli;
 internal sealed record RunConfig
 {
     public string Tool { get; init; } = "ctxnet " + (typeof(Tensor).Assembly.GetName().Version?.ToString(3) ?? "?");
+    /// <summary>The zoo model's name, or <see cref="RunNetwork.Onnx"/> for a classifier on the graph of <see cref="Init"/>.</summary>
     public string Model { get; init; } = ModelCatalog.Default;
+
+    /// <summary>
+    /// The file the run started from (--init, a full path): a zoo model's weights, read once at the start, or an
+    /// ONNX graph, which is also the network's structure and so must stay where it is for resume, eval and predict.
+    /// </summary>
+    public string? Init { get; init; }
+
+    /// <summary>The value of the ONNX graph the head reads (--features); null: its first output.</summary>
+    public string? Features { get; init; }
+
+    /// <summary>With an ONNX <see cref="Init"/>: the graph's structure only, its weights drawn anew (--from-scratch).</summary>
+    public bool FromScratch { get; init; }
+
+    /// <summary>What is frozen (--freeze): "stem", a stage count, or "backbone"; null: nothing.</summary>
+    public string? Freeze { get; init; }
 
     /// <summary>"fashion-mnist", or the full path of a folder (image classes, or IDX files).</summary>
     public string Data { get; init; } = RunData.FashionMnistName;

@@ -12,11 +12,11 @@ internal static class RunModel
     {
         if (!CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", CheckpointNames)}, not '{checkpoint}'.");
         var config = RunConfig.Load(run);
-        ModelCatalog.Require(config.Model);
+        RunNetwork.Require(config);
         if (!Checkpoint.Exists(run, checkpoint))
             throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
         Engine.EnsureNative();
-        var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels);
+        var model = RunNetwork.Create(config);
         try
         {
             var state = Checkpoint.Load(run, checkpoint, model);

@@ -50,7 +50,8 @@ internal static class TrainCommand
     private static readonly Option<double?> StopAtOpt = new("--stop-at") { Description = "Stop after the first epoch whose test accuracy reaches this percentage (e.g. 93), for time-to-accuracy runs; the schedule stays that of --epochs." };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "Continue the run in this folder from its last checkpoint, with its own settings." };
 
-    private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, EmaOpt, DropBlockOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt];
+    private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, EmaOpt, DropBlockOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt,
+        .. FineTuning.Options];
 
     public static Command Create()
     {
@@ -95,15 +96,16 @@ internal static class TrainCommand
         if (batchSize < 1) throw new CliException($"--batch-size must be at least 1, not {batchSize}.");
         if (!(mixup >= 0) || !(cutmix >= 0)) throw new CliException($"--mixup and --cutmix are Beta alphas >= 0 (0 turns them off), not {mixup} and {cutmix}.");
         if (!RunData.AugNames.Contains(aug)) throw new CliException($"Unknown augmentation '{aug}': use one of {string.Join(", ", RunData.AugNames)}.");
-        ModelCatalog.RequireImageModel(model, "train");
+        var tuning = FineTuning.Read(p, model, explicitModel: p.GetResult(ModelOpt) is { Implicit: false });
+        if (tuning.Init is null) ModelCatalog.RequireImageModel(model, "train");
 
         Engine.EnsureNative();
-        var runData = RunData.Open(data, p.GetValue(ImageSizeOpt), model);
+        var runData = tuning.Normalized(RunData.Open(data, p.GetValue(ImageSizeOpt) ?? tuning.ImageSize, tuning.IsOnnx ? null : model, tuning.InChannels));
         int? subset = p.GetValue(DistributedRun.SubsetOpt);
         if (subset is { } n) runData = runData.WithSubset(n);
         if (runData.Train.Count < batchSize)
             throw new CliException($"The training set has {runData.Train.Count} images, fewer than one batch of {batchSize}: lower --batch-size.");
-        var config = new RunConfig
+        var config = tuning.Apply(new RunConfig
         {
             Model = model,
             Data = data == RunData.FashionMnistName ? data : Path.GetFullPath(data),
@@ -122,7 +124,7 @@ internal static class TrainCommand
             SyncBn = p.GetValue(DistributedRun.SyncBnOpt),
             Seed = p.GetValue(SeedOpt),
             Trainer = options,
-        };
+        });
         if (replicas?.IsRoot ?? true) WarnIfOneClass(runData);
         string dir = DistributedRun.FromRoot(replicas, () => RunFolder(p.GetValue(OutOpt), model));
         return Train(config, runData, dir, resume: false, p.GetValue(StopAtOpt), replicas, DistributedRun.BucketBytes(p), cancel);
@@ -140,10 +142,10 @@ internal static class TrainCommand
             return File.ReadAllText(RunConfig.PathIn(run));
         });
         var config = RunConfig.Parse(text, RunConfig.PathIn(run));
-        ModelCatalog.RequireImageModel(config.Model, "train");
+        RunNetwork.Require(config);
         bool restart = DistributedRun.FromRoot(replicas, () => StrandedRun.Is(run) ? "restart" : "") == "restart";
         Engine.EnsureNative();
-        var runData = RunData.Open(config.Data, config.ImageSize, config.Model);
+        var runData = RunData.Of(config);
         if (!runData.Train.Classes.SequenceEqual(config.Classes))
             throw new CliException($"The classes of {config.Data} are not the run's any more: [{string.Join(", ", runData.Train.Classes)}] instead of [{string.Join(", ", config.Classes)}].");
         if (config.Subset is { } n) runData = runData.WithSubset(n);
@@ -169,7 +171,9 @@ internal static class TrainCommand
     private static int Train(RunConfig config, RunData data, string dir, bool resume, double? stopAtPercent, Replicas? replicas, long bucketBytes, CancellationToken cancel, bool fromCheckpoint = true)
     {
         if (replicas is not null) DistributedRun.Agree(replicas, config, data, bucketBytes);
-        using var model = ModelCatalog.Create(config.Model, config.Classes.Length, config.InChannels, unchecked((int)config.Seed), config.DropBlock);
+        using var model = RunNetwork.Create(config, unchecked((int)config.Seed));
+        // A resumed run's checkpoint holds every weight; a new one (or one restarted from nothing) starts from --init.
+        if (!(resume && fromCheckpoint)) FineTuning.LoadInit(model, config);
         if (replicas is not null && config.SyncBn) DistributedRun.SynchronizeBatchNorm(model, replicas);
         using var train = replicas is null ? data.TrainLoader(config) : data.TrainLoader(config, replicas.Rank, replicas.Count);
         using var test = data.TestLoader();
@@ -221,7 +225,7 @@ internal static class TrainCommand
         Model: {c.Model} ({model.ParameterCount:N0} parameters), {c.InChannels}x{c.ImageSize}x{c.ImageSize} input, {c.Classes.Length} classes
         Data: {data.Description}
         Recipe: {c.Trainer.Epochs} epochs, batch {c.BatchSize}, {c.Trainer.Optimizer} lr {c.Trainer.Lr} (warmup {c.Trainer.WarmupEpochs} epochs, cosine), weight decay {c.Trainer.WeightDecay}, aug {c.Aug}{(c.Mixup > 0 ? $", mixup {c.Mixup}" : "")}{(c.Cutmix > 0 ? $", cutmix {c.Cutmix}" : "")}{(c.Trainer.LabelSmoothing > 0 ? $", label smoothing {c.Trainer.LabelSmoothing}" : "")}{(c.Trainer.EmaDecay is { } ema ? $", EMA {ema}" : "")}{(c.DropBlock > 0 ? $", DropBlock {c.DropBlock}" : "")}, seed {c.Seed}; {Engine.Threads} threads
-        Run folder: {dir}
+        {FineTuning.Describe(c, model)}Run folder: {dir}
         """);
 
     /// <summary>The folder to create: --out (which must not hold anything yet), or a new runs/MODEL-TIME.</summary>

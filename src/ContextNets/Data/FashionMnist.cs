@@ -22,6 +22,9 @@ public static class FashionMnist
     /// <summary>The mean and standard deviation of the training pixels (in [0, 1]), for normalization.</summary>
     public const float Mean = 0.2860f, Std = 0.3530f;
 
+    /// <summary>The side of every image.</summary>
+    public const int Side = 28;
+
     /// <summary>Loads one split from <paramref name="root"/> (default <see cref="DefaultRoot"/>), with the files plain or gzipped.</summary>
     public static IdxDataset Load(Split split, string? root = null)
     {

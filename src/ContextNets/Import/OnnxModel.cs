@@ -19,12 +19,13 @@ public sealed class OnnxModel : NamedTensorTree
     private readonly int[][] _inputDims;
     private readonly GraphRunner _runner;
 
-    private OnnxModel(OnnxGraphFile file)
+    private OnnxModel(OnnxGraphFile file, string? output)
     {
         Opset = file.Opset;
         _inputs = [.. file.Inputs.Select(i => i.Name)];
         _inputDims = [.. file.Inputs.Select(DeclaredDims)];
-        _outputs = [.. file.Graph.Output.Select(o => o.Name)];
+        _outputs = output is null ? [.. file.Graph.Output.Select(o => o.Name)] : [output];
+        var nodes = output is null ? file.Nodes : NodesBefore(file, output);
         // A file refused half-way has already given some tensors to the module: they are freed with it.
         try
         {
@@ -36,7 +37,7 @@ public sealed class OnnxModel : NamedTensorTree
                 else AddTensor(t, statistics.Contains(t.Name) ? "buffer" : "parameter");
             }
             var build = new OnnxBuild(file.Opset, constants);
-            foreach (var node in file.Nodes)
+            foreach (var node in nodes)
             {
                 if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx") AddConstant(node, constants);
                 else _ops.Add(OnnxOps.Create(node, build));
@@ -54,6 +55,9 @@ public sealed class OnnxModel : NamedTensorTree
     public int Opset { get; }
     public IReadOnlyList<string> InputNames => _inputs;
     public IReadOnlyList<string> OutputNames => _outputs;
+
+    /// <summary>Each input's dims as the file declares them (-1 where it names no size; empty when it gives no shape).</summary>
+    public IReadOnlyList<IReadOnlyList<int>> InputDims => _inputDims;
     /// <summary>What the import made of the file: every initializer with its key (or its use as a constant), every node with the op it became.</summary>
     public IReadOnlyList<OnnxMapEntry> Map => _map;
     internal IReadOnlyList<ImportedOp> Ops => _ops;
@@ -62,11 +66,18 @@ public sealed class OnnxModel : NamedTensorTree
     /// <summary>Reads and builds an ONNX file; a malformed file or an unsupported op is refused with one message.</summary>
     public static OnnxModel Load(string path) => Load(File.ReadAllBytes(path), path);
 
-    public static OnnxModel Load(byte[] bytes, string what = "the ONNX model")
+    /// <summary>
+    /// The graph up to the value <paramref name="output"/> (a node's output, by name) instead of its declared outputs:
+    /// the nodes it does not depend on are left out. Fine-tuning takes features from inside a graph this way (the
+    /// ML.NET ResNet-18's last ReLU, before a 7x7 average pool that only fits 224-pixel inputs).
+    /// </summary>
+    public static OnnxModel Load(string path, string output) => Load(File.ReadAllBytes(path), path, output);
+
+    public static OnnxModel Load(byte[] bytes, string what = "the ONNX model", string? output = null)
     {
         try
         {
-            return new OnnxModel(OnnxGraphFile.Read(bytes, what));
+            return new OnnxModel(OnnxGraphFile.Read(bytes, what), output);
         }
         catch (InvalidDataException e)
         {
@@ -115,6 +126,22 @@ public sealed class OnnxModel : NamedTensorTree
         string key = Add(node.Output[0], tensor, buffer: true);
         _tensors[node.Output[0]] = tensor;
         _map.Add(new OnnxMapEntry("buffer", node.Output[0], key, Shape.Format(data.Dims)));
+    }
+
+    /// <summary>The nodes <paramref name="output"/> depends on, in the file's order; an unknown name is refused.</summary>
+    private static List<NodeProto> NodesBefore(OnnxGraphFile file, string output)
+    {
+        var producer = new Dictionary<string, NodeProto>();
+        foreach (var n in file.Nodes)
+            foreach (var o in n.Output) if (o.Length > 0) producer[o] = n;
+        if (!producer.ContainsKey(output))
+            throw new InvalidDataException($"No node of the graph makes a value named '{output}' (ctxnet import FILE.onnx --map lists the nodes).");
+        var needed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<string>([output]);
+        while (pending.TryPop(out var name))
+            if (producer.TryGetValue(name, out var node) && needed.Add(node))
+                foreach (var i in node.Input) pending.Push(i);
+        return [.. file.Nodes.Where(needed.Contains)];
     }
 
     private static int[] DeclaredDims(ValueInfoProto v) =>

@@ -10,7 +10,7 @@ internal static class OnnxOps
 {
     public static readonly IReadOnlyList<string> Supported =
     [
-        "Conv", "BatchNormalization", "Relu", "Sigmoid", "Softmax", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool",
+        "Conv", "BatchNormalization", "Relu", "Sigmoid", "Sqrt", "Softmax", "Add", "Sub", "Mul", "Div", "MaxPool", "AveragePool",
         "GlobalAveragePool", "Gemm", "MatMul", "Flatten", "Reshape", "Concat", "Split", "Slice", "ReduceMean", "ReduceSum",
         "LayerNormalization", "Transpose", "Identity", "Constant",
     ];
@@ -27,6 +27,7 @@ internal static class OnnxOps
             "BatchNormalization" => new BatchNormOp(node, a, build.Opset),
             "Relu" => new UnaryOp(node, a, "relu", F.Relu),
             "Sigmoid" => new UnaryOp(node, a, "sigmoid", F.Sigmoid),
+            "Sqrt" => new UnaryOp(node, a, "sqrt", F.Sqrt),
             "Identity" => new UnaryOp(node, a, "identity", x => F.Reshape(x, [.. x.Shape])),
             "Softmax" => new SoftmaxOp(node, a, build.Opset),
             "Add" => new BinaryOp(node, a, F.Add),

@@ -20,7 +20,6 @@ internal sealed class PoolOp : ImportedOp
         (_kernel, _stride, _dilation) = ((k[0], k[1]), (s[0], s[1]), (d[0], d[1]));
         if (!max && _dilation != (1, 1)) throw a.Bad("has dilations, which AveragePool has not");
         _ceil = a.Int("ceil_mode", 0, 0, 1) == 1;
-        if (max && _ceil) throw a.Bad("has ceil_mode 1, which the max-pool kernel here does not have");
         _includePad = a.Int("count_include_pad", 0, 0, 1) == 1;
         a.Require("storage_order", 0, "only row-major indices exist here");
         _pads = new WindowPads(a);
@@ -37,7 +36,7 @@ internal sealed class PoolOp : ImportedOp
         // neutral value: -inf for max; zero for an average that counts the padding; none for one that does not.
         (int, int) limit = (_kernel.h / 2, _kernel.w / 2);
         return _max
-            ? [_pads.Apply(x, span, _stride, _ceil, limit, float.NegativeInfinity, (t, p) => F.MaxPool2d(t, _kernel, _stride, p, _dilation))]
+            ? [_pads.Apply(x, span, _stride, _ceil, limit, float.NegativeInfinity, (t, p) => F.MaxPool2d(t, _kernel, _stride, p, _dilation), ceilByPadding: true)]
             : [_pads.Apply(x, span, _stride, _ceil, limit, _includePad ? 0f : null, (t, p) => F.AvgPool2d(t, _kernel, _stride, p, _includePad, _ceil))];
     }
 }

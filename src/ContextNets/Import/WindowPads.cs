@@ -27,14 +27,21 @@ internal sealed class WindowPads
     /// <summary>
     /// Runs <paramref name="op"/> (given a symmetric padding) so that its result is the window op with these pads.
     /// <paramref name="maxSymmetric"/> is the largest symmetric pad the op accepts; <paramref name="fill"/> the value
-    /// of an explicit pad (null when the op has none, which then refuses that case).
+    /// of an explicit pad (null when the op has none, which then refuses that case). With <paramref name="ceilByPadding"/>,
+    /// ceil mode is made by the op in floor mode over a longer end pad (of <paramref name="fill"/>), for an op that has none.
     /// </summary>
     public Tensor Apply(Tensor x, (int h, int w) span, (int h, int w) stride, bool ceil, (int h, int w) maxSymmetric, float? fill,
-        Func<Tensor, (int h, int w), Tensor> op)
+        Func<Tensor, (int h, int w), Tensor> op, bool ceilByPadding = false)
     {
         if (x.Rank != 4) throw new ArgumentException($"a 2-D window op expects input [N, C, H, W], got {x.Shape}.");
         var (bh, eh) = Resolve(0, x.Shape[2], span.h, stride.h);
         var (bw, ew) = Resolve(1, x.Shape[3], span.w, stride.w);
+        if (ceil && ceilByPadding)
+        {
+            eh += CeilExtra(x.Shape[2], bh, eh, span.h, stride.h);
+            ew += CeilExtra(x.Shape[3], bw, ew, span.w, stride.w);
+            ceil = false;
+        }
         var h = Plan(x.Shape[2], bh, eh, span.h, stride.h, ceil, maxSymmetric.h);
         var w = Plan(x.Shape[3], bw, ew, span.w, stride.w, ceil, maxSymmetric.w);
         if (h.Explicit || w.Explicit)
@@ -62,13 +69,32 @@ internal sealed class WindowPads
         }
     }
 
+    /// <summary>How much longer the end pad must be for floor mode to give ceil mode's windows.</summary>
+    private static int CeilExtra(int size, int begin, int end, int span, int stride)
+    {
+        int room = size + begin + end - span;
+        if (room < 0) return 0;
+        return Math.Max(0, (WindowCount(size, begin, room, stride, ceil: true) - 1) * stride + span - (size + begin + end));
+    }
+
+    /// <summary>
+    /// The windows that fit in <paramref name="room"/> (the padded size less the window); ceil mode adds a last partial
+    /// window unless it would start past the input, in the end pad (ONNX Runtime's rule and PyTorch's).
+    /// </summary>
+    private static int WindowCount(int size, int begin, int room, int stride, bool ceil)
+    {
+        if (!ceil) return room / stride + 1;
+        int count = (room + stride - 1) / stride + 1;
+        return (count - 1) * stride >= size + begin ? count - 1 : count;
+    }
+
     private readonly record struct AxisPlan(int Symmetric, int Skip, int Out, bool Explicit);
 
     private static AxisPlan Plan(int size, int begin, int end, int span, int stride, bool ceil, int maxSymmetric)
     {
         int room = size + begin + end - span;
         if (room < 0) throw new ArgumentException($"the input's size {size} with pads ({begin}, {end}) is smaller than the window {span}.");
-        int outSize = (ceil ? (room + stride - 1) / stride : room / stride) + 1;
+        int outSize = WindowCount(size, begin, room, stride, ceil);
         int p = Math.Max(begin, end);
         if (p > maxSymmetric) return new(0, 0, outSize, true);
         if (begin >= end) return new(p, 0, outSize, false);

@@ -19,6 +19,12 @@ public abstract class Module : IDisposable
 
     public bool Training { get; private set; } = true;
 
+    /// <summary>
+    /// Set by <see cref="Freeze"/>: the module's parameters take no gradient and it stays in eval mode through
+    /// <see cref="Train"/>, so its BatchNorms keep their running statistics, as users of a frozen backbone expect.
+    /// </summary>
+    public bool Frozen { get; private set; }
+
     public abstract Tensor Forward(Tensor x);
 
     protected T Register<T>(string name, T module) where T : Module
@@ -98,10 +104,26 @@ public abstract class Module : IDisposable
         return report;
     }
 
+    /// <summary>Training or eval mode for the whole tree; frozen modules stay in eval mode.</summary>
     public Module Train(bool training = true)
     {
-        foreach (var (_, m) in NamedModules()) m.Training = training;
+        foreach (var (_, m) in NamedModules()) m.Training = training && !m.Frozen;
         return this;
+    }
+
+    /// <summary>
+    /// Freezes this module and everything under it for fine-tuning: no parameter requires a gradient any more (so
+    /// optimizers leave them out) and every module is put and kept in eval mode (BatchNorm uses and keeps its
+    /// running statistics).
+    /// </summary>
+    public void Freeze()
+    {
+        foreach (var (_, m) in NamedModules())
+        {
+            m.Frozen = true;
+            m.Training = false;
+            foreach (var (_, p) in m._parameters) p.RequiresGrad = false;
+        }
     }
 
     public Module Eval() => Train(false);

@@ -11,7 +11,10 @@ public static partial class F
     /// <summary>1 / (1 + exp(-x)), in the layout of x.</summary>
     public static Tensor Sigmoid(Tensor x) => Activation(x, "sigmoid", ActivationKernels.Sigmoid, ActivationKernels.SigmoidBackward);
 
-    // Both gradients are functions of the output alone, so the rule keeps y and not x.
+    /// <summary>The square root, in the layout of x (NaN below 0, as in PyTorch); what ONNX files below opset 17 normalize with.</summary>
+    public static Tensor Sqrt(Tensor x) => Activation(x, "sqrt", ActivationKernels.Sqrt, ActivationKernels.SqrtBackward);
+
+    // The gradients are functions of the output alone, so the rule keeps y and not x.
     private static Tensor Activation(Tensor x, string name, Action<Tensor, Tensor> forward, Action<Tensor, Tensor, Tensor> backward)
     {
         var y = x.EmptyLike();

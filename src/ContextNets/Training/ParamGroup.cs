@@ -41,6 +41,17 @@ public static class ParamGroups
         return [new ParamGroup(noDecay, 0), new ParamGroup(decay, weightDecay)];
     }
 
+    /// <summary>
+    /// Each group split in two for fine-tuning: the parameters <paramref name="isHead"/> picks keep the group's
+    /// learning rate, the others (the backbone's) get it times <paramref name="backboneLrScale"/>. Empty groups are dropped.
+    /// </summary>
+    public static IReadOnlyList<ParamGroup> WithBackboneLr(IReadOnlyList<ParamGroup> groups, Func<string, bool> isHead, double backboneLrScale) =>
+        [.. groups.SelectMany(g => new[]
+        {
+            new ParamGroup(g.Parameters.Where(p => !isHead(p.name)), g.WeightDecay, g.LrScale * backboneLrScale),
+            new ParamGroup(g.Parameters.Where(p => isHead(p.name)), g.WeightDecay, g.LrScale),
+        }).Where(g => g.Parameters.Count > 0)];
+
     /// <summary>timm's rule: rank &lt;= 1 (norm scales and shifts, biases) or a name ending in "bias".</summary>
     public static bool IsExempt(string name, Tensor tensor) => tensor.Rank <= 1 || name == "bias" || name.EndsWith(".bias", StringComparison.Ordinal);
 

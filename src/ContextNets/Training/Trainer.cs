@@ -53,9 +53,7 @@ public sealed class Trainer : IDisposable
         long perEpoch = train.BatchCount, total = perEpoch * options.Epochs;
         _schedule = new CosineSchedule(options.Lr, total, (long)Math.Round(options.WarmupEpochs * perEpoch),
             options.Lr * options.WarmupStartFactor, options.MinLr);
-        _optimizer = options.Optimizer == "adamw"
-            ? AdamW.For(model, options.Lr, options.WeightDecay, options.NoDecayOnNormAndBias)
-            : Sgd.For(model, options.Lr, options.Momentum, options.WeightDecay, options.Nesterov && options.Momentum > 0, options.NoDecayOnNormAndBias);
+        _optimizer = CreateOptimizer(model, options);
         _ema = options.EmaDecay is { } decay ? new ModelEma(model, decay) : null;
         _config = (JsonObject?)config?.DeepClone() ?? [];
         _config["trainer"] = options.ToJson();
@@ -66,6 +64,19 @@ public sealed class Trainer : IDisposable
         _config["test_samples"] = test.Dataset.Count;
         State = new TrainingState { Schedule = _schedule, Config = _config };
     }
+
+    /// <summary>The options' optimizer over the model's trainable parameters, with the backbone's own learning rate when set.</summary>
+    private static Optimizer CreateOptimizer(Module model, TrainerOptions options)
+    {
+        var groups = options.NoDecayOnNormAndBias ? ParamGroups.NoDecayOnNormAndBias(model, options.WeightDecay) : ParamGroups.All(model, options.WeightDecay);
+        if (options is { BackboneLrScale: { } scale, Head: { } head }) groups = ParamGroups.WithBackboneLr(groups, name => IsHead(name, head), scale);
+        return options.Optimizer == "adamw"
+            ? new AdamW(groups, options.Lr)
+            : new Sgd(groups, options.Lr, options.Momentum, options.Nesterov && options.Momentum > 0);
+    }
+
+    private static bool IsHead(string name, string[] head) =>
+        head.Any(h => h.EndsWith('.') ? name.StartsWith(h, StringComparison.Ordinal) : name == h);
 
     public TrainerOptions Options { get; }
     public string Directory { get; }

@@ -43,6 +43,18 @@ public sealed record TrainerOptions
     /// </summary>
     public double? EmaDecay { get; init; }
 
+    /// <summary>
+    /// Fine-tuning: when set, every trainable parameter outside <see cref="Head"/> learns at Lr times this scale
+    /// (a separate backbone learning rate); the head's learn at Lr.
+    /// </summary>
+    public double? BackboneLrScale { get; init; }
+
+    /// <summary>
+    /// The head's parameter names, or prefixes of them ending in a dot ("fc."), for <see cref="BackboneLrScale"/>; null
+    /// without one (so that options without a backbone rate compare equal, as the array would not).
+    /// </summary>
+    public string[]? Head { get; init; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -69,5 +81,7 @@ public sealed record TrainerOptions
         if (!(LabelSmoothing is >= 0f and < 1f)) throw new ArgumentException($"Label smoothing must be in [0, 1), not {LabelSmoothing}.");
         if (ClipNorm is { } c && !(c > 0)) throw new ArgumentException($"The gradient clipping norm must be > 0, not {c}.");
         if (EmaDecay is { } d && !(d > 0 && d < 1)) throw new ArgumentException($"The EMA decay must be in (0, 1), not {d}.");
+        if (BackboneLrScale is { } b && !(b > 0 && double.IsFinite(b))) throw new ArgumentException($"The backbone's learning rate must be a positive number, not {b * Lr}.");
+        if (BackboneLrScale is not null && Head is not { Length: > 0 }) throw new ArgumentException("A backbone learning rate needs the head's parameters named, to tell them apart.");
     }
 }

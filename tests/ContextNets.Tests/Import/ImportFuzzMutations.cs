@@ -76,7 +76,7 @@ internal static class ImportFuzzMutations
                 m.OpsetImport[0].Version = rng.Chance(0.5) ? rng.NextInt(1, 8) : rng.NextInt(18, 40);
                 break;
             case "unknown op":
-                Pick(g.Node, rng).OpType = new[] { "Tanh", "Sqrt", "Frobnicate", "Loop", "conv", "" }[rng.NextInt(6)];
+                Pick(g.Node, rng).OpType = new[] { "Tanh", "Erf", "Frobnicate", "Loop", "conv", "" }[rng.NextInt(6)];
                 break;
             case "attribute type":
             case "attribute value":

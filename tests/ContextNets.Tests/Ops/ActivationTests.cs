@@ -13,13 +13,16 @@ public class ActivationTests
         { "sigmoid", [7, 13] },
         { "sigmoid", [2, 3, 4, 5] },
         { "sigmoid", [2, 8, 64, 64] },
+        { "sqrt", [7, 13] },
+        { "sqrt", [2, 3, 4, 5] },
+        { "sqrt", [2, 8, 64, 64] },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void ReferenceGradientMatchesFiniteDifferences(string op, int[] shape)
     {
-        var x = RefTensor.Random(shape, 1, 4);
+        var x = Input(op, shape);
         var gy = RefTensor.Random(shape, 7);
         GradCheck.Verify(v => Ref(op, v[0]), [x], gy, [RefBackward(op, x, gy)], op);
     }
@@ -30,7 +33,7 @@ public class ActivationTests
     {
         foreach (var format in new[] { MemoryFormat.Contiguous, MemoryFormat.ChannelsLast })
         {
-            var x = RefTensor.Random(shape, 1, 4);
+            var x = Input(op, shape);
             var gy = RefTensor.Random(shape, 7);
             var (fy, grads) = Fast.ForwardBackward(t => Apply(op, t[0]), [x], gy, format);
             Check.Close(Ref(op, x), fy, what: $"{op} {format} y");
@@ -41,6 +44,7 @@ public class ActivationTests
     [Theory]
     [InlineData("relu")]
     [InlineData("sigmoid")]
+    [InlineData("sqrt")]
     public void OutputKeepsTheInputLayout(string op)
     {
         using var scope = Tensor.Scope();
@@ -58,8 +62,21 @@ public class ActivationTests
         Assert.Equal([0f, 0f, 7f], x.Grad!.ToArray());
     }
 
-    private static Tensor Apply(string op, Tensor x) => op == "relu" ? F.Relu(x) : F.Sigmoid(x);
-    private static RefTensor Ref(string op, RefTensor x) => op == "relu" ? RefActivations.Relu(x) : RefActivations.Sigmoid(x);
-    private static RefTensor RefBackward(string op, RefTensor x, RefTensor gy) =>
-        op == "relu" ? RefActivations.ReluBackward(x, gy) : RefActivations.SigmoidBackward(x, gy);
+    /// <summary>Values in (-4, 4); for the square root in [0.5, 4.5), away from 0 where its slope is unbounded.</summary>
+    private static RefTensor Input(string op, int[] shape)
+    {
+        var x = RefTensor.Random(shape, 1, 4);
+        if (op == "sqrt")
+            for (int i = 0; i < x.Length; i++) x.Data[i] = (float)(Math.Abs(x.Data[i]) + 0.5);
+        return x;
+    }
+
+    private static Tensor Apply(string op, Tensor x) => op switch { "relu" => F.Relu(x), "sigmoid" => F.Sigmoid(x), _ => F.Sqrt(x) };
+    private static RefTensor Ref(string op, RefTensor x) => op switch { "relu" => RefActivations.Relu(x), "sigmoid" => RefActivations.Sigmoid(x), _ => RefActivations.Sqrt(x) };
+    private static RefTensor RefBackward(string op, RefTensor x, RefTensor gy) => op switch
+    {
+        "relu" => RefActivations.ReluBackward(x, gy),
+        "sigmoid" => RefActivations.SigmoidBackward(x, gy),
+        _ => RefActivations.SqrtBackward(x, gy),
+    };
 }

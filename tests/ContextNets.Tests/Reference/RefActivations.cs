@@ -1,6 +1,6 @@
 namespace ContextNets.Tests.Reference;
 
-/// <summary>ReLU and sigmoid, forward and backward, element by element.</summary>
+/// <summary>ReLU, sigmoid and the square root, forward and backward, element by element.</summary>
 internal static class RefActivations
 {
     public static RefTensor Relu(RefTensor x) => Map(x, v => Math.Max(v, 0));
@@ -14,6 +14,10 @@ internal static class RefActivations
         double s = 1 / (1 + Math.Exp(-v));
         return g * s * (1 - s);
     });
+
+    public static RefTensor Sqrt(RefTensor x) => Map(x, Math.Sqrt);
+
+    public static RefTensor SqrtBackward(RefTensor x, RefTensor gy) => Zip(x, gy, (v, g) => g / (2 * Math.Sqrt(v)));
 
     private static RefTensor Map(RefTensor x, Func<double, double> f) => new(x.Shape, Array.ConvertAll(x.Data, v => f(v)));
 

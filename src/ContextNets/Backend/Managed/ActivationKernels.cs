@@ -16,6 +16,17 @@ internal static unsafe class ActivationKernels
     public static void Sigmoid(Tensor x, Tensor y) =>
         Chunks(x.Numel, x.Data, null, y.Data, static (a, _, o) => TensorPrimitives.Sigmoid(a, o));
 
+    public static void Sqrt(Tensor x, Tensor y) =>
+        Chunks(x.Numel, x.Data, null, y.Data, static (a, _, o) => TensorPrimitives.Sqrt(a, o));
+
+    /// <summary>gx = gy / (2 sqrt(x)), from the saved output (infinite at 0, as PyTorch's).</summary>
+    public static void SqrtBackward(Tensor y, Tensor gy, Tensor gx) =>
+        Chunks(y.Numel, y.Data, gy.Data, gx.Data, static (r, g, o) =>
+        {
+            TensorPrimitives.Divide(g, r, o);
+            TensorPrimitives.Multiply(o, 0.5f, o);
+        });
+
     /// <summary>gx = gy where the output is positive, else 0 (PyTorch's choice of 0 at the kink).</summary>
     public static void ReluBackward(Tensor y, Tensor gy, Tensor gx) =>
         Chunks(y.Numel, y.Data, gy.Data, gx.Data, static (v, g, o) =>
