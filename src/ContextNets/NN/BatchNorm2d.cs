@@ -26,7 +26,26 @@ public sealed class BatchNorm2d : Module
     /// <summary>When set, training normalizes with the statistics of the batch spread over these replicas (SyncBatchNorm).</summary>
     public IReplicaSum? Replicas { get; set; }
 
-    public override Tensor Forward(Tensor x) => Replicas is { } replicas && Training
-        ? F.SyncBatchNorm2d(x, Weight, Bias, RunningMean, RunningVar, Training, replicas, Momentum, Eps)
-        : F.BatchNorm2d(x, Weight, Bias, RunningMean, RunningVar, Training, Momentum, Eps);
+    /// <summary>
+    /// torchvision's FrozenBatchNorm2d, which detectors put in their bodies: the running statistics normalize in
+    /// training too and are never updated, and the affine weights are constants. The keys stay the same.
+    /// </summary>
+    public bool Frozen
+    {
+        get;
+        set
+        {
+            field = value;
+            Weight.RequiresGrad = !value;
+            Bias.RequiresGrad = !value;
+        }
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        bool batchStatistics = Training && !Frozen;
+        return Replicas is { } replicas && batchStatistics
+            ? F.SyncBatchNorm2d(x, Weight, Bias, RunningMean, RunningVar, batchStatistics, replicas, Momentum, Eps)
+            : F.BatchNorm2d(x, Weight, Bias, RunningMean, RunningVar, batchStatistics, Momentum, Eps);
+    }
 }

@@ -1,0 +1,135 @@
+using ContextNets.Autograd;
+using ContextNets.Detection;
+using ContextNets.Detection.Boxes;
+using ContextNets.IO;
+using ContextNets.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ContextNets.Tests.Detection;
+
+/// <summary>
+/// Mask R-CNN parity with torchvision 0.14 (tests/python/make_maskrcnn_case.py: random weights, a 72x90 image,
+/// min size 64, max size 96), stage by stage, each stage fed the reference's own input so that a fault shows where
+/// it is: the transform, the FPN levels, the RPN's proposals, the box predictor on fixed proposals, and the final
+/// detections and masks (matched at IoU ≥ 0.99 with the same label). Errors are relative to each output's scale,
+/// at 1e-4, as the logits parity tests measure them.
+/// </summary>
+[Trait(Tier.Key, Tier.External)]
+public class MaskRcnnParityTests(MaskRcnnCases cases, ITestOutputHelper output) : IClassFixture<MaskRcnnCases>
+{
+    private const double Tolerance = 1e-4;
+    private const string Name = "maskrcnn_resnet50_fpn";
+    private static readonly DetectorSettings Small = new() { MinSize = 64, MaxSize = 96 };
+
+    [Fact]
+    public void TransformAndFeaturePyramidMatch()
+    {
+        using var model = Load(out var file);
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var (batch, sizes) = model.Transform.Apply([file.Load("x")]);
+        Assert.Equal((64, 80), sizes[0]);
+        Close("batch", file.Load("batch"), batch);
+        var levels = model.Backbone.ForwardLevels(file.Load("batch"));
+        string[] names = ["0", "1", "2", "3", "pool"];
+        for (int l = 0; l < 5; l++) Close("level " + names[l], file.Load("level." + names[l]), levels[l]);
+    }
+
+    [Fact]
+    public void ProposalsMatch()
+    {
+        using var model = Load(out var file);
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var levels = Levels(file);
+        var outputs = model.Rpn.Run(levels, levels[0].Shape[2] * 4, levels[0].Shape[3] * 4);
+        var proposals = model.Rpn.Propose(outputs, [(64, 80)], training: false)[0];
+        var expected = file.Load("proposals").ToArray();
+        Assert.Equal(expected.Length, proposals.Length);
+        CloseArrays("proposals", expected, proposals);
+    }
+
+    [Fact]
+    public void BoxPredictorOnFixedProposalsMatches()
+    {
+        using var model = Load(out var file);
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var (logits, codes) = model.RoiHeads.BoxOutputs(Levels(file)[..4], [file.Load("proposals").ToArray()], [(64, 80)]);
+        Close("box logits", file.Load("box.logits"), logits);
+        Close("box codes", file.Load("box.codes"), codes);
+    }
+
+    [Fact]
+    public void DetectionsAndMasksMatch()
+    {
+        using var model = Load(out var file);
+        using var scope = Tensor.Scope();
+        using var outputs = model.Run(file.Load("x"));
+        var boxes = outputs["boxes"].ToArray();
+        var scores = outputs["scores"].ToArray();
+        var labels = outputs["labels"].ToArray();
+        var masks = outputs["masks"];
+        var theirBoxes = file.Load("boxes").ToArray();
+        var theirScores = file.Load("scores").ToArray();
+        var theirLabels = file.Load("labels").ToArray();
+        var theirMasks = file.Load("masks");
+        int k = theirScores.Length;
+        Assert.True(k > 10, $"the reference has only {k} detections");
+        Assert.Equal(k, scores.Length);
+        Assert.Equal(theirMasks.Shape, masks.Shape);
+        int maskSize = masks.Shape[2] * masks.Shape[3];
+        var ours = masks.ToArray();
+        var theirs = theirMasks.ToArray();
+        double worstScore = 0, worstMask = 0, worstBox = 0, boxScale = theirBoxes.Max(v => Math.Abs((double)v));
+        var used = new bool[k];
+        for (int i = 0; i < k; i++)
+        {
+            // Detections of equal score may come in either order, so they are matched, not compared by position.
+            int j = Enumerable.Range(0, k).FirstOrDefault(c => !used[c] && labels[c] == theirLabels[i] && BoxOps.Iou(boxes, c, theirBoxes, i) >= 0.99f, -1);
+            Assert.True(j >= 0, $"torchvision's detection {i} (label {theirLabels[i]}, score {theirScores[i]}) has no match at IoU 0.99");
+            used[j] = true;
+            worstScore = Math.Max(worstScore, Math.Abs(scores[j] - theirScores[i]));
+            for (int c = 0; c < 4; c++) worstBox = Math.Max(worstBox, Math.Abs(boxes[4 * j + c] - theirBoxes[4 * i + c]));
+            for (int p = 0; p < maskSize; p++) worstMask = Math.Max(worstMask, Math.Abs(ours[j * maskSize + p] - theirs[i * maskSize + p]));
+        }
+        output.WriteLine($"{k} detections matched; max errors: box {worstBox / boxScale:G3} of the scale {boxScale:G4}, score {worstScore:G3}, mask {worstMask:G3}");
+        Assert.True(worstBox <= Tolerance * boxScale, $"box coordinates differ by {worstBox:G3} (scale {boxScale:G4})");
+        Assert.True(worstScore <= Tolerance * theirScores.Max(), $"scores differ by {worstScore:G3}");
+        Assert.True(worstMask <= Tolerance, $"mask probabilities differ by {worstMask:G3}");
+    }
+
+    private MaskRcnn Load(out SafetensorsFile file)
+    {
+        var (weights, io) = cases.Get(Name, 0);
+        var model = DetectionZoo.Create(Name, 5, Small);
+        var report = model.Load(weights);
+        Assert.True(report.IsComplete, report.ToString());
+        model.Eval();
+        file = SafetensorsFile.Read(io);
+        return model;
+    }
+
+    private static Tensor[] Levels(SafetensorsFile file) => [.. new[] { "0", "1", "2", "3", "pool" }.Select(n => file.Load("level." + n))];
+
+    private void Close(string what, Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        CloseArrays(what, expected.ToArray(), actual.ToArray());
+    }
+
+    private void CloseArrays(string what, float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(v => Math.Abs((double)v)), worst = 0;
+        int at = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double err = Math.Abs((double)actual[i] - expected[i]);
+            if (err > worst) (worst, at) = (err, i);
+        }
+        output.WriteLine($"{what}: max error {worst / scale:G3} of the scale {scale:G4}");
+        Assert.True(scale > 0, $"{what}: the reference is all zeros");
+        Assert.True(worst <= Tolerance * scale, $"{what}: element {at} is {actual[at]:G9}, torchvision {expected[at]:G9}; max error {worst / scale:G3} of the scale {scale:G4}");
+    }
+}
