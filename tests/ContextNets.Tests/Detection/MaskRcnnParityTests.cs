@@ -1,6 +1,7 @@
 using ContextNets.Autograd;
 using ContextNets.Detection;
 using ContextNets.Detection.Boxes;
+using ContextNets.Detection.Transform;
 using ContextNets.IO;
 using ContextNets.Tests.Support;
 using Xunit.Abstractions;
@@ -11,20 +12,44 @@ namespace ContextNets.Tests.Detection;
 /// Mask R-CNN parity with torchvision 0.14 (tests/python/make_maskrcnn_case.py: random weights, a 72x90 image,
 /// min size 64, max size 96), stage by stage, each stage fed the reference's own input so that a fault shows where
 /// it is: the transform, the FPN levels, the RPN's proposals, the box predictor on fixed proposals, and the final
-/// detections and masks (matched at IoU ≥ 0.99 with the same label). Errors are relative to each output's scale,
+/// detections and masks (matched at IoU ≥ 0.99 with the same label), and the masks of torchvision's own detections. Errors are relative to each output's scale,
 /// at 1e-4, as the logits parity tests measure them.
 /// </summary>
 [Trait(Tier.Key, Tier.External)]
-public class MaskRcnnParityTests(MaskRcnnCases cases, ITestOutputHelper output) : IClassFixture<MaskRcnnCases>
+public class MaskRcnnParityTests(MaskRcnnParityTests.Case loaded, ITestOutputHelper output) : IClassFixture<MaskRcnnParityTests.Case>
 {
     private const double Tolerance = 1e-4;
-    private const string Name = "maskrcnn_resnet50_fpn";
-    private static readonly DetectorSettings Small = new() { MinSize = 64, MaxSize = 96 };
+
+    /// <summary>The reference case, generated once, and the detector loaded from its weights once for all the tests.</summary>
+    public sealed class Case : IDisposable
+    {
+        private readonly MaskRcnnCases _cases = new();
+        private readonly Lazy<(MaskRcnn model, SafetensorsFile file)> _loaded;
+
+        public Case() => _loaded = new(() =>
+        {
+            var (weights, io) = _cases.Get("maskrcnn_resnet50_fpn", 0);
+            var model = DetectionZoo.Create("maskrcnn_resnet50_fpn", 5, new DetectorSettings { MinSize = 64, MaxSize = 96 });
+            var report = model.Load(weights);
+            Assert.True(report.IsComplete, report.ToString());
+            model.Eval();
+            return (model, SafetensorsFile.Read(io));
+        });
+
+        public MaskRcnn Model => _loaded.Value.model;
+        public SafetensorsFile File => _loaded.Value.file;
+
+        public void Dispose()
+        {
+            if (_loaded.IsValueCreated) _loaded.Value.model.Dispose();
+            _cases.Dispose();
+        }
+    }
 
     [Fact]
     public void TransformAndFeaturePyramidMatch()
     {
-        using var model = Load(out var file);
+        var (model, file) = (loaded.Model, loaded.File);
         using var scope = Tensor.Scope();
         using var noGrad = GradMode.NoGrad();
         var (batch, sizes) = model.Transform.Apply([file.Load("x")]);
@@ -38,7 +63,7 @@ public class MaskRcnnParityTests(MaskRcnnCases cases, ITestOutputHelper output) 
     [Fact]
     public void ProposalsMatch()
     {
-        using var model = Load(out var file);
+        var (model, file) = (loaded.Model, loaded.File);
         using var scope = Tensor.Scope();
         using var noGrad = GradMode.NoGrad();
         var levels = Levels(file);
@@ -52,7 +77,7 @@ public class MaskRcnnParityTests(MaskRcnnCases cases, ITestOutputHelper output) 
     [Fact]
     public void BoxPredictorOnFixedProposalsMatches()
     {
-        using var model = Load(out var file);
+        var (model, file) = (loaded.Model, loaded.File);
         using var scope = Tensor.Scope();
         using var noGrad = GradMode.NoGrad();
         var (logits, codes) = model.RoiHeads.BoxOutputs(Levels(file)[..4], [file.Load("proposals").ToArray()], [(64, 80)]);
@@ -61,11 +86,29 @@ public class MaskRcnnParityTests(MaskRcnnCases cases, ITestOutputHelper output) 
     }
 
     [Fact]
+    public void MasksOfFixedDetectionsMatch()
+    {
+        var (model, file) = (loaded.Model, loaded.File);
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var boxes = file.Load("boxes").ToArray();
+        var onResized = (float[])boxes.Clone();
+        ImageTransform.ScaleBoxes(onResized, (72, 90), (64, 80));
+        var labels = file.Load("labels").ToArray().Select(l => (long)l).ToArray();
+        var fixedDetections = new ContextNets.Detection.Detections(onResized, new float[labels.Length], labels);
+        model.RoiHeads.AddMasks(Levels(file)[..4], [fixedDetections], [(64, 80)]);
+        var pasted = MaskPaste.Paste(fixedDetections.Masks, 28, boxes, 72, 90);
+        CloseArrays("masks", file.Load("masks").ToArray(), pasted);
+    }
+
+    [Fact]
     public void DetectionsAndMasksMatch()
     {
-        using var model = Load(out var file);
+        var (model, file) = (loaded.Model, loaded.File);
         using var scope = Tensor.Scope();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var outputs = model.Run(file.Load("x"));
+        output.WriteLine($"ctxnet's detector ran in {clock.ElapsedMilliseconds} ms");
         var boxes = outputs["boxes"].ToArray();
         var scores = outputs["scores"].ToArray();
         var labels = outputs["labels"].ToArray();
@@ -81,7 +124,7 @@ public class MaskRcnnParityTests(MaskRcnnCases cases, ITestOutputHelper output) 
         int maskSize = masks.Shape[2] * masks.Shape[3];
         var ours = masks.ToArray();
         var theirs = theirMasks.ToArray();
-        double worstScore = 0, worstMask = 0, worstBox = 0, boxScale = theirBoxes.Max(v => Math.Abs((double)v));
+        double worstScore = 0, worstMask = 0, worstMaskIou = 1, worstBox = 0, boxScale = theirBoxes.Max(v => Math.Abs((double)v));
         var used = new bool[k];
         for (int i = 0; i < k; i++)
         {
@@ -91,23 +134,23 @@ public class MaskRcnnParityTests(MaskRcnnCases cases, ITestOutputHelper output) 
             used[j] = true;
             worstScore = Math.Max(worstScore, Math.Abs(scores[j] - theirScores[i]));
             for (int c = 0; c < 4; c++) worstBox = Math.Max(worstBox, Math.Abs(boxes[4 * j + c] - theirBoxes[4 * i + c]));
-            for (int p = 0; p < maskSize; p++) worstMask = Math.Max(worstMask, Math.Abs(ours[j * maskSize + p] - theirs[i * maskSize + p]));
+            int both = 0, either = 0;
+            for (int p = 0; p < maskSize; p++)
+            {
+                float a = ours[j * maskSize + p], b = theirs[i * maskSize + p];
+                worstMask = Math.Max(worstMask, Math.Abs(a - b));
+                both += a > 0.5f && b > 0.5f ? 1 : 0;
+                either += a > 0.5f || b > 0.5f ? 1 : 0;
+            }
+            if (either > 0) worstMaskIou = Math.Min(worstMaskIou, (double)both / either);
         }
-        output.WriteLine($"{k} detections matched; max errors: box {worstBox / boxScale:G3} of the scale {boxScale:G4}, score {worstScore:G3}, mask {worstMask:G3}");
+        output.WriteLine($"{k} detections matched; max errors: box {worstBox / boxScale:G3} of the scale {boxScale:G4}, score {worstScore:G3}, mask {worstMask:G3} (IoU at 0.5 at least {worstMaskIou:G4})");
         Assert.True(worstBox <= Tolerance * boxScale, $"box coordinates differ by {worstBox:G3} (scale {boxScale:G4})");
         Assert.True(worstScore <= Tolerance * theirScores.Max(), $"scores differ by {worstScore:G3}");
-        Assert.True(worstMask <= Tolerance, $"mask probabilities differ by {worstMask:G3}");
-    }
-
-    private MaskRcnn Load(out SafetensorsFile file)
-    {
-        var (weights, io) = cases.Get(Name, 0);
-        var model = DetectionZoo.Create(Name, 5, Small);
-        var report = model.Load(weights);
-        Assert.True(report.IsComplete, report.ToString());
-        model.Eval();
-        file = SafetensorsFile.Read(io);
-        return model;
+        // The detections' own boxes differ from torchvision's by float noise (checked above), and the masks pooled
+        // under them move with them; masks under the same boxes are held to 1e-4 in MasksOfFixedDetectionsMatch.
+        // Here each mask, cut at 0.5, must cover the same pixels as torchvision's to IoU 0.99.
+        Assert.True(worstMaskIou >= 0.99, $"a mask cut at 0.5 overlaps torchvision's at IoU {worstMaskIou:G4} only");
     }
 
     private static Tensor[] Levels(SafetensorsFile file) => [.. new[] { "0", "1", "2", "3", "pool" }.Select(n => file.Load("level." + n))];

@@ -72,8 +72,8 @@ public sealed class RoiHeads : Module
         return result;
     }
 
-    /// <summary>maskrcnn_inference: each detection's 28x28 sigmoid map of its own class.</summary>
-    private void AddMasks(IReadOnlyList<Tensor> levels, List<Detections> detections, IReadOnlyList<(int h, int w)> imageSizes)
+    /// <summary>maskrcnn_inference: sets each detection's mask to the 28x28 sigmoid map of its own class.</summary>
+    public void AddMasks(IReadOnlyList<Tensor> levels, List<Detections> detections, IReadOnlyList<(int h, int w)> imageSizes)
     {
         int total = detections.Sum(d => d.Count);
         if (total == 0) return;
