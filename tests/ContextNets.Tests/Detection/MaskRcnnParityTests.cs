@@ -3,6 +3,7 @@ using ContextNets.Detection;
 using ContextNets.Detection.Boxes;
 using ContextNets.Detection.Transform;
 using ContextNets.IO;
+using ContextNets.Models.Outputs;
 using ContextNets.Tests.Support;
 using Xunit.Abstractions;
 
@@ -28,13 +29,16 @@ public class MaskRcnnParityTests(MaskRcnnParityTests.Case loaded, ITestOutputHel
 
         public Case() => _loaded = new(() =>
         {
-            var (weights, io) = _cases.Get("maskrcnn_resnet50_fpn", 0);
+            var (weights, io) = Paths;
             var model = DetectionZoo.Create("maskrcnn_resnet50_fpn", 5, new DetectorSettings { MinSize = 64, MaxSize = 96 });
             var report = model.Load(weights);
             Assert.True(report.IsComplete, report.ToString());
             model.Eval();
             return (model, SafetensorsFile.Read(io));
         });
+
+        /// <summary>The reference's weights and its case file (with the input image `x`).</summary>
+        public (string weights, string io) Paths => _cases.Get("maskrcnn_resnet50_fpn", 0);
 
         public MaskRcnn Model => _loaded.Value.model;
         public SafetensorsFile File => _loaded.Value.file;
@@ -109,6 +113,34 @@ public class MaskRcnnParityTests(MaskRcnnParityTests.Case loaded, ITestOutputHel
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var outputs = model.Run(file.Load("x"));
         output.WriteLine($"ctxnet's detector ran in {clock.ElapsedMilliseconds} ms");
+        AssertDetectionsMatch(file, outputs);
+    }
+
+    [Fact]
+    public void DetectionsThroughCtxnetRunMatch()
+    {
+        var (weights, io) = loaded.Paths;
+        var dir = Directory.CreateTempSubdirectory("ctxnet-det-run-").FullName;
+        try
+        {
+            string result = Path.Combine(dir, "out.safetensors");
+            var (code, _, stderr) = ContextNets.Tests.Cli.CliProcess.Run(
+                $"run maskrcnn_resnet50_fpn --weights {weights} --input {io} --output {result} --min-size 64 --max-size 96", timeoutSeconds: 900);
+            Assert.True(code == 0, stderr);
+            var file = SafetensorsFile.Read(result);
+            Assert.Equal(["boxes", "labels", "masks", "scores"], file.Keys.Order());
+            using var outputs = new ModelOutputs();
+            foreach (var key in file.Keys) outputs.Add(key, file.Load(key));
+            AssertDetectionsMatch(loaded.File, outputs);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private void AssertDetectionsMatch(SafetensorsFile file, ModelOutputs outputs)
+    {
         var boxes = outputs["boxes"].ToArray();
         var scores = outputs["scores"].ToArray();
         var labels = outputs["labels"].ToArray();
