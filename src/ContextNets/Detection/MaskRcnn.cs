@@ -36,6 +36,7 @@ public sealed class MaskRcnn : Module, IOutputModel
     public RoiHeads RoiHeads => _roiHeads;
     public int NumClasses => _roiHeads.NumClasses;
 
+    /// <summary>The finest FPN level of a padded batch, as a Module's single-tensor forward; <see cref="Detect"/> is the detector's.</summary>
     public override Tensor Forward(Tensor x) => _backbone.Forward(x);
 
     /// <summary>
