@@ -21,10 +21,12 @@ internal static class RunCommand
         var input = new Option<string>("--input") { Description = $"A safetensors file holding the input as '{InputKey}' (images [N, C, H, W] for a classifier).", Required = true };
         var output = new Option<string>("--output") { Description = "The safetensors file to write the outputs to (logits for a classifier).", Required = true };
         var prepared = new Option<bool>("--prepared") { Description = "Run the folded inference path (BatchNorm folded into the convolutions, post-ops fused)." };
-        var classes = new Option<int?>("--classes") { Description = "Classifier outputs (default: read from the weights)." };
+        var classes = new Option<int?>("--classes") { Description = "Classifier outputs, or a detector's classes with the background (default: read from the weights)." };
+        var minSize = new Option<int>("--min-size") { Description = "A detector's short image side after resizing (torchvision's min_size).", DefaultValueFactory = _ => 800 };
+        var maxSize = new Option<int>("--max-size") { Description = "A detector's longest image side after resizing (torchvision's max_size).", DefaultValueFactory = _ => 1333 };
         var command = new Command("run", "Run a zoo model in eval mode on a tensor x from a safetensors file and write its named outputs.")
         {
-            model, weights, input, output, prepared, classes,
+            model, weights, input, output, prepared, classes, minSize, maxSize,
         };
         command.SetAction(p =>
         {
@@ -36,16 +38,18 @@ internal static class RunCommand
                 OnnxRunCommand.Run(name, p.GetValue(input)!, p.GetValue(output)!, p.GetValue(prepared));
             }
             else Run(name, p.GetValue(weights) ?? throw new CliException("--weights is required for a zoo model."), p.GetValue(input)!, p.GetValue(output)!,
-                p.GetValue(prepared), p.GetValue(classes));
+                p.GetValue(prepared), p.GetValue(classes), (p.GetValue(minSize), p.GetValue(maxSize)));
             return 0;
         });
         return command;
     }
 
-    private static void Run(string name, string weightsPath, string inputPath, string outputPath, bool prepared, int? classes)
+    private static void Run(string name, string weightsPath, string inputPath, string outputPath, bool prepared, int? classes, (int min, int max) detectorSizes)
     {
         if (File.Exists(name)) throw new CliException($"MODEL is a zoo model's name or an ONNX file (FILE.onnx); {name} is neither.");
-        ModelCatalog.Require(name, segmenters: true);
+        bool detector = Detection.DetectionZoo.Contains(name);
+        if (!detector) ModelCatalog.Require(name, segmenters: true);
+        if (detector && prepared) throw new CliException($"{name} has no folded inference path; leave out --prepared.");
         OutputFile.Require(outputPath, "--output", "out.safetensors");
         if (!File.Exists(inputPath)) throw new CliException($"The input file {inputPath} does not exist.");
         if (!File.Exists(weightsPath)) throw new CliException($"The weights file {weightsPath} does not exist.");
@@ -54,6 +58,13 @@ internal static class RunCommand
             throw new CliException($"{inputPath} has no tensor '{InputKey}' (it holds {string.Join(", ", inputs.Keys.DefaultIfEmpty("nothing"))}).");
         Engine.EnsureNative();
         using var x = inputs.Load(InputKey);
+        if (detector)
+        {
+            using var detections = DetectorRun.Run(name, weightsPath, x, classes, detectorSizes.min, detectorSizes.max);
+            Write(outputPath, detections, name, prepared: false);
+            Console.WriteLine($"wrote {outputPath}");
+            return;
+        }
         int? inChannels = x.Rank is 4 or 5 ? x.Shape[1] : null;
         var (net, _) = WeightsFile.Load(weightsPath, name, classes ?? WeightsDims.Classes(name, weightsPath), inChannels, segmenters: true);
         using (net)

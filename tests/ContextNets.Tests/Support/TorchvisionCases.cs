@@ -38,7 +38,7 @@ public abstract class PythonCases(string scriptName) : IDisposable
         string outDir = Path.Combine(_dir, $"{model}-{size}");
         string script = Path.Combine(TestData.RepoRoot, "tests", "python", scriptName);
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { script, model, outDir, "--size", size.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { script, model, outDir }.Concat(SizeArguments(size)))
             psi.ArgumentList.Add(arg);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {Python}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -52,6 +52,9 @@ public abstract class PythonCases(string scriptName) : IDisposable
         return (Path.Combine(outDir, model + ".safetensors"), Path.Combine(outDir, model + ".case.safetensors"));
     }
 
+    /// <summary>How the script is told the input size: `--size N` unless the script sizes its own case.</summary>
+    protected virtual IEnumerable<string> SizeArguments(int size) => ["--size", size.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+
     public void Dispose()
     {
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
@@ -61,3 +64,9 @@ public abstract class PythonCases(string scriptName) : IDisposable
 
 /// <summary>Reference video networks made by tests/python/make_video_case.py: torchvision's video ResNets and the NL paper's, written there.</summary>
 public sealed class VideoCases() : PythonCases("make_video_case.py");
+
+/// <summary>Mask R-CNN references made by tests/python/make_maskrcnn_case.py, stage by stage, at the script's own image size.</summary>
+public sealed class MaskRcnnCases() : PythonCases("make_maskrcnn_case.py")
+{
+    protected override IEnumerable<string> SizeArguments(int size) => [];
+}

@@ -30,11 +30,9 @@ public static class KeyMapper
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(model);
         string? evidence = null;
-        // A file whose keys are all the model's own needs no telling (torchvision's video `stem.0` would look like mmcv's).
-        if (convention == KeyConvention.Auto)
-            (convention, evidence) = source.All(s => model.ContainsKey(s.key) || IsBatchCounter(s.key))
-                ? (KeyConvention.Timm, null)
-                : ConventionDetector.Detect(source.Select(s => s.key));
+        // A key the model itself has is no evidence of a foreign convention: a detector's own keys start with
+        // `backbone.`, as OpenMMLab's do.
+        if (convention == KeyConvention.Auto) (convention, evidence) = ConventionDetector.Detect(source.Select(s => s.key).Where(k => !model.ContainsKey(k)));
         var rules = KeyRules.For(convention);
 
         var entries = new List<MappedKey>(source.Count);

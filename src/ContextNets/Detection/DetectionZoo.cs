@@ -1,0 +1,52 @@
+using ContextNets.Detection.Backbone;
+using ContextNets.Models;
+using ContextNets.NN;
+
+namespace ContextNets.Detection;
+
+/// <summary>
+/// The detectors by name: `maskrcnn_resnet50_fpn` (torchvision's), `gc_maskrcnn_resnet50_fpn` (GCNet's: the zoo's
+/// gcresnet50 as the body, GC blocks under `backbone.body.layerL.B.se`), and `maskrcnn_NAME_fpn` for any ImageNet
+/// ResNet-family model NAME of the zoo (resnest50d, nlresnet50, seresnet50, ...), its attention blocks included.
+/// </summary>
+public static class DetectionZoo
+{
+    private const string Prefix = "maskrcnn_", Suffix = "_fpn";
+
+    /// <summary>Every detector name, torchvision's and GCNet's first.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        ["maskrcnn_resnet50_fpn", "gc_maskrcnn_resnet50_fpn",
+         .. Zoo.Names.Where(IsDetectorBody).Where(n => n != "resnet50").Select(n => Prefix + n + Suffix)];
+
+    public static bool Contains(string name) => Names.Contains(name);
+
+    /// <summary>The zoo model that is the body of detector <paramref name="name"/>.</summary>
+    public static string BodyOf(string name)
+    {
+        if (name == "gc_maskrcnn_resnet50_fpn") return "gcresnet50";
+        if (name.StartsWith(Prefix, StringComparison.Ordinal) && name.EndsWith(Suffix, StringComparison.Ordinal))
+        {
+            string body = name[Prefix.Length..^Suffix.Length];
+            if (Zoo.Contains(body) && IsDetectorBody(body)) return body;
+        }
+        throw new ArgumentException($"No detector named '{name}'. Known detectors: {string.Join(", ", Names)}.");
+    }
+
+    /// <summary>
+    /// A detector of <paramref name="numClasses"/> classes (background included, as torchvision counts them), its
+    /// weights depending on <paramref name="seed"/> alone.
+    /// </summary>
+    public static MaskRcnn Create(string name, int numClasses, DetectorSettings? settings = null, int seed = Zoo.DefaultSeed)
+    {
+        string body = BodyOf(name);
+        using var seeded = Initializers.Seeded(seed);
+        return new MaskRcnn(new ResNetBody(Zoo.Create(body, seed: seed)), numClasses, settings);
+    }
+
+    /// <summary>A body needs four stages at strides 4..32 from 3-channel images: the ImageNet ResNets, not the CIFAR ones.</summary>
+    private static bool IsDetectorBody(string name)
+    {
+        var config = Zoo.Config(name);
+        return config.Layers.Count == 4 && config.InChannels == 3 && config.Stem != StemType.Cifar;
+    }
+}
