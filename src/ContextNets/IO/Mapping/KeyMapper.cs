@@ -30,9 +30,10 @@ public static class KeyMapper
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(model);
         string? evidence = null;
-        // A key the model itself has is no evidence of a foreign convention: a detector's own keys start with
-        // `backbone.`, as OpenMMLab's do.
-        if (convention == KeyConvention.Auto) (convention, evidence) = ConventionDetector.Detect(source.Select(s => s.key).Where(k => !model.ContainsKey(k)));
+        // A key the model itself has, or a BatchNorm batch counter, is no evidence of a foreign convention: a detector's
+        // own keys start with `backbone.` as OpenMMLab's do, and torchvision's video `stem.1.num_batches_tracked` looks
+        // like mmcv's stem.
+        if (convention == KeyConvention.Auto) (convention, evidence) = ConventionDetector.Detect(source.Select(s => s.key).Where(k => !model.ContainsKey(k) && !IsBatchCounter(k)));
         var rules = KeyRules.For(convention);
 
         var entries = new List<MappedKey>(source.Count);
