@@ -9,6 +9,7 @@ public class ResNetStructureTests
     [Fact]
     public void DeepStemAndAvgDownUseTimmKeys()
     {
+        using var skip = Initializers.SkipRandom();
         using var model = new ResNet(ResNets.ResNet50D());
         var keys = model.StateDict().Keys.ToHashSet();
         foreach (var k in new[] { "conv1.0.weight", "conv1.1.running_var", "conv1.3.weight", "conv1.4.weight", "conv1.6.weight", "bn1.weight",
@@ -22,6 +23,7 @@ public class ResNetStructureTests
     [Fact]
     public void TieredStemHasTimmWidths()
     {
+        using var skip = Initializers.SkipRandom();
         using var model = new ResNet(ResNets.ResNet50() with { Stem = StemType.DeepTiered, StemWidth = 32, AvgDown = true });
         var sd = model.StateDict();
         Assert.Equal([24, 3, 3, 3], sd["conv1.0.weight"].Shape.Dims.ToArray());
@@ -72,6 +74,7 @@ public class ResNetStructureTests
     [Fact]
     public void SelectiveKernelBlocksUseTimmKeys()
     {
+        using var skip = Initializers.SkipRandom();
         using var basic = new ResNet(ResNets.SkResNet([2, 2, 2, 2], StandInSelectiveKernel.Create));
         var keys = basic.StateDict().Keys.ToHashSet();
         foreach (var k in new[] { "layer1.0.conv1.paths.1.0.weight", "layer2.0.conv1.attn.0.weight", "layer2.0.conv2.conv.weight", "layer2.0.conv2.bn.running_var",
@@ -96,6 +99,7 @@ public class ResNetStructureTests
     [Fact]
     public void ResNeXtGroupsTheMiddleConv()
     {
+        using var skip = Initializers.SkipRandom();
         using var model = new ResNet(ResNets.ResNeXt50_32x4d());
         var conv2 = (Conv2d)model.NamedModules().Single(m => m.name == "layer1.0.conv2").module;
         Assert.Equal((128, 32), (conv2.OutChannels, conv2.Groups));
@@ -105,6 +109,7 @@ public class ResNetStructureTests
     [Fact]
     public void GcPaperPlacementIsAfterBn3InStagesTwoToFour()
     {
+        using var skip = Initializers.SkipRandom();
         var sites = new List<BlockSite>();
         var config = ResNets.ResNet50() with { AttentionAfterLastNorm = Record(sites, Placement.OnStages(c => new Marker(c), 2, 3, 4)) };
         using var model = new ResNet(config);
@@ -120,6 +125,7 @@ public class ResNetStructureTests
     [Fact]
     public void AttentionAfterTheMiddleConvSeesTheBottleneckWidth()
     {
+        using var skip = Initializers.SkipRandom();
         using var model = new ResNet(ResNets.ResNet50() with { AttentionAfterConv2 = Placement.Everywhere(c => new Marker(c)) });
         var markers = Markers(model);
         Assert.Equal(16, markers.Count);
@@ -140,6 +146,7 @@ public class ResNetStructureTests
     [Fact]
     public void NonLocalPlacementsFollowThePaper()
     {
+        using var skip = Initializers.SkipRandom();
         using (var one = new ResNet(ResNets.ResNet50() with { AfterBlock = Placement.BeforeLastBlock(3, c => new Marker(c)) }))
             Assert.Equal(["layer3.4.non_local_block"], Markers(one).Keys);
         using var five = new ResNet(ResNets.ResNet50() with { AfterBlock = Placement.EveryOtherBlock(c => new Marker(c), 2, 3) });
