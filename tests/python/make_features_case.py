@@ -13,8 +13,6 @@ Writes into OUT_DIR:
 
 Usage: make_features_case.py NAME OUT_DIR [--size 64] [--batch 2] [--seed 0]
 """
-import argparse
-import copy
 import math
 import os
 import sys
@@ -25,7 +23,7 @@ import torch.nn.functional as F
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torchvision_case import make_batchnorm_nontrivial, write_safetensors  # noqa: E402
+from make_torchvision_case import seeded_case, write_safetensors  # noqa: E402
 
 DILATION = {8: [False, True, True], 16: [False, False, True], 32: [False, False, False]}
 
@@ -87,24 +85,10 @@ def features(model, x):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("name")
-    p.add_argument("out_dir")
-    p.add_argument("--size", type=int, default=64)
-    p.add_argument("--batch", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
-
-    torch.manual_seed(a.seed)
-    gen = torch.Generator().manual_seed(a.seed)
-    model = build(a.name)
-    make_batchnorm_nontrivial(model, a.size, gen)
-    x = torch.randn(a.batch, 3, a.size, a.size, generator=gen)
+    a, model, x, reference = seeded_case(build, __doc__)
     with torch.no_grad():
-        maps = features(copy.deepcopy(model).double(), x.double())
+        maps = features(reference, x.double())
     state = {k: v for k, v in model.state_dict().items() if not k.startswith("fc.")}
-
-    os.makedirs(a.out_dir, exist_ok=True)
     write_safetensors(os.path.join(a.out_dir, a.name + ".safetensors"), state)
     write_safetensors(os.path.join(a.out_dir, a.name + ".case.safetensors"), {"x": x, **maps})
 

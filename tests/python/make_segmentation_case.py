@@ -9,8 +9,6 @@ made non-trivial as make_torchvision_case.py does, and written into OUT_DIR:
 
 Usage: make_segmentation_case.py NAME OUT_DIR [--size 64] [--batch 2] [--seed 0]
 """
-import argparse
-import copy
 import os
 import sys
 
@@ -18,7 +16,7 @@ import torch
 import torchvision
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_torchvision_case import make_batchnorm_nontrivial, write_safetensors  # noqa: E402
+from make_torchvision_case import seeded_case, write_safetensors  # noqa: E402
 
 CLASSES = 5
 
@@ -33,26 +31,12 @@ def build(name):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("name")
-    p.add_argument("out_dir")
-    p.add_argument("--size", type=int, default=64)
-    p.add_argument("--batch", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
-
-    torch.manual_seed(a.seed)
-    gen = torch.Generator().manual_seed(a.seed)
-    model = build(a.name)
-    make_batchnorm_nontrivial(model, a.size, gen)
-    x = torch.randn(a.batch, 3, a.size, a.size, generator=gen)
+    a, model, x, reference = seeded_case(build, __doc__)
     with torch.no_grad():
-        result = copy.deepcopy(model).double()(x.double())
+        result = reference(x.double())
     case = {"x": x, "out": result["out"]}
     if "aux" in result:
         case["aux"] = result["aux"]
-
-    os.makedirs(a.out_dir, exist_ok=True)
     write_safetensors(os.path.join(a.out_dir, a.name + ".safetensors"), model.state_dict())
     write_safetensors(os.path.join(a.out_dir, a.name + ".case.safetensors"), case)
 

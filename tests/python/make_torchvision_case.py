@@ -94,8 +94,10 @@ def make_batchnorm_nontrivial(model, size, gen):
     model.eval()
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def seeded_case(build, description):
+    """The command line every case script shares (NAME OUT_DIR [--size] [--batch] [--seed]), the model built by
+    build(name) with non-trivial BatchNorm statistics, a seeded input x, and a float64 copy to compute the reference."""
+    p = argparse.ArgumentParser(description=description.splitlines()[0])
     p.add_argument("name")
     p.add_argument("out_dir")
     p.add_argument("--size", type=int, default=64)
@@ -108,10 +110,14 @@ def main():
     model = build(a.name)
     make_batchnorm_nontrivial(model, a.size, gen)
     x = torch.randn(a.batch, 3, a.size, a.size, generator=gen)
-    with torch.no_grad():
-        logits = copy.deepcopy(model).double()(x.double())
-
     os.makedirs(a.out_dir, exist_ok=True)
+    return a, model, x, copy.deepcopy(model).double()
+
+
+def main():
+    a, model, x, reference = seeded_case(build, __doc__)
+    with torch.no_grad():
+        logits = reference(x.double())
     write_safetensors(os.path.join(a.out_dir, a.name + ".safetensors"), model.state_dict())
     write_safetensors(os.path.join(a.out_dir, a.name + ".case.safetensors"), {"x": x, "logits": logits})
 
