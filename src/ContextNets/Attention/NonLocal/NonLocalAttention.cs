@@ -161,13 +161,13 @@ internal sealed unsafe class NonLocalAttention : FusedOp
             {
                 Kernels.Matmul(Batched(Theta, geo.N, positions), Batched(Phi, geo.N, keys).T(), MatOperand.Of(attention));
                 if (_p.Mode == Pairwise.DotProduct) TensorPrimitives.Multiply(attention.Span, 1f / keys, attention.Span);
-                else if (NonLocalPrecision.LargestRowRange(attention.Data, geo.N * positions, keys, _p.LogitScale) > NonLocalPrecision.Float32Limit)
+                // The float64 twin recomputes everything from x, so the float32 softmax it overwrites costs nothing extra.
+                else if (NonLocalKernels.Softmax(attention.Data, geo.N * positions, keys, _p.LogitScale) > NonLocalPrecision.Float32Limit)
                 {
                     _exact = new NonLocalExact(geo, _p, _l.K, _x, _weights, _bias, _l.SubSample ? _l.Pooling : null);
                     _exact.Forward(attention, output);
                     return;
                 }
-                else NonLocalKernels.Softmax(attention.Data, geo.N * positions, keys, _p.LogitScale);
             }
             Kernels.Matmul(MatOperand.Of(attention), Batched(G, geo.N, keys), Batched(new Rows(_y.Data, _l.Inner, _l.Inner), geo.N, positions));
             using var wOut = F.Materialize(_p.OutWeight, MemoryFormat.Contiguous);

@@ -131,20 +131,32 @@ internal static unsafe class NonLocalKernels
         for (; c < width; c++) o[c] = arg[c] == offset ? g[c] : 0f;
     }
 
-    /// <summary>Each row of s [rows, cols] becomes softmax(scale * row), in place.</summary>
-    public static void Softmax(float* s, int rows, int cols, float scale) =>
+    /// <summary>
+    /// Each row of s [rows, cols] becomes softmax(scale * row), in place. Returns the largest row range of the scaled
+    /// logits (scale * (max - min)), which says whether float32 was precise enough (<see cref="NonLocalPrecision"/>);
+    /// it comes from the same pass, since the row maximum is needed anyway.
+    /// </summary>
+    public static float Softmax(float* s, int rows, int cols, float scale)
+    {
+        float largest = 0;
+        var gate = new object();
         Par.For(rows, cols * 4L, (begin, end) =>
         {
+            float local = 0;
             for (int r = begin; r < end; r++)
             {
                 var row = new Span<float>(s + (long)r * cols, cols);
                 float max = TensorPrimitives.Max(row);
+                local = MathF.Max(local, max - TensorPrimitives.Min(row));
                 TensorPrimitives.Subtract(row, max, row);
                 if (scale != 1f) TensorPrimitives.Multiply(row, scale, row);
                 TensorPrimitives.Exp(row, row);
                 TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
             }
+            lock (gate) largest = MathF.Max(largest, local);
         });
+        return scale * largest;
+    }
 
     /// <summary>g = scale * a * (g - sum(a * g)) per row, in place: the softmax backward from its output a, with the logit scale.</summary>
     public static void SoftmaxBackward(float* a, float* g, int rows, int cols, float scale) =>

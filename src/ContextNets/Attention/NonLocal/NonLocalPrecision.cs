@@ -1,6 +1,3 @@
-using System.Numerics.Tensors;
-using ContextNets.Backend.Managed;
-
 namespace ContextNets.Attention;
 
 /// <summary>
@@ -15,23 +12,8 @@ namespace ContextNets.Attention;
 /// at 298). The zoo's blocks at init sit far below: about 10 for nlresnet50's stage-4 block on unit-variance input,
 /// 0.05 for nl_resnet20's. The float64 path costs 10 to 40 times the float32 one, so it is no default.
 /// </summary>
-internal static unsafe class NonLocalPrecision
+internal static class NonLocalPrecision
 {
     /// <summary>The largest row range of scaled logits computed in float32.</summary>
     public const float Float32Limit = 48;
-
-    /// <summary>The largest over rows of s [rows, cols] of scale * (max - min).</summary>
-    public static float LargestRowRange(float* s, int rows, int cols, float scale)
-    {
-        var ranges = new float[rows];
-        Par.For(rows, cols * 2L, (begin, end) =>
-        {
-            for (int r = begin; r < end; r++)
-            {
-                var row = new ReadOnlySpan<float>(s + (long)r * cols, cols);
-                ranges[r] = TensorPrimitives.Max(row) - TensorPrimitives.Min(row);
-            }
-        });
-        return scale * TensorPrimitives.Max<float>(ranges);
-    }
 }
