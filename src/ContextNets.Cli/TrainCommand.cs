@@ -30,24 +30,25 @@ internal static class TrainCommand
 
     public const int DefaultBatchSize = 128;
 
-    private static readonly Option<string> ModelOpt = new("--model", "-m") { Description = "The model, by its zoo name (ctxnet models lists them).", DefaultValueFactory = _ => ModelCatalog.Default };
-    private static readonly Option<string> DataOpt = new("--data", "-d") { Description = $"'{RunData.FashionMnistName}' (Debian's {FashionMnist.AptPackage}), a folder of its IDX files, or a folder of images with one subfolder per class (optionally split into train/ and val/).", DefaultValueFactory = _ => RunData.FashionMnistName };
-    private static readonly Option<int> EpochsOpt = new("--epochs", "-e") { Description = "Epochs to train.", DefaultValueFactory = _ => Recipe.Epochs };
-    private static readonly Option<int> BatchOpt = new("--batch-size", "-b") { Description = "Images per training step.", DefaultValueFactory = _ => DefaultBatchSize };
-    private static readonly Option<double> LrOpt = new("--lr") { Description = "Peak learning rate (linear warmup, then cosine to 0).", DefaultValueFactory = _ => Recipe.Lr };
-    private static readonly Option<double> WdOpt = new("--weight-decay") { Description = "Weight decay (none on norms and biases).", DefaultValueFactory = _ => Recipe.WeightDecay };
-    private static readonly Option<double> WarmupOpt = new("--warmup-epochs") { Description = "Length of the linear warmup, in epochs.", DefaultValueFactory = _ => Recipe.WarmupEpochs };
-    private static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd (Nesterov momentum 0.9) or adamw.", DefaultValueFactory = _ => Recipe.Optimizer };
+    internal static readonly Option<string> ModelOpt = new("--model", "-m") { Description = "The model, by its zoo name (ctxnet models lists them).", DefaultValueFactory = _ => ModelCatalog.Default };
+    internal static readonly Option<string> DataOpt = new("--data", "-d") { Description = $"'{RunData.FashionMnistName}' (Debian's {FashionMnist.AptPackage}), a folder of its IDX files, or a folder of images with one subfolder per class (optionally split into train/ and val/).", DefaultValueFactory = _ => RunData.FashionMnistName };
+    internal static readonly Option<int> EpochsOpt = new("--epochs", "-e") { Description = "Epochs to train.", DefaultValueFactory = _ => Recipe.Epochs };
+    internal static readonly Option<int> BatchOpt = new("--batch-size", "-b") { Description = "Images per training step.", DefaultValueFactory = _ => DefaultBatchSize };
+    internal static readonly Option<double> LrOpt = new("--lr") { Description = "Peak learning rate (linear warmup, then cosine to 0).", DefaultValueFactory = _ => Recipe.Lr };
+    internal static readonly Option<double> WdOpt = new("--weight-decay") { Description = "Weight decay (none on norms and biases).", DefaultValueFactory = _ => Recipe.WeightDecay };
+    internal static readonly Option<double> WarmupOpt = new("--warmup-epochs") { Description = "Length of the linear warmup, in epochs.", DefaultValueFactory = _ => Recipe.WarmupEpochs };
+    internal static readonly Option<string> OptimizerOpt = new("--optimizer") { Description = "sgd (Nesterov momentum 0.9) or adamw.", DefaultValueFactory = _ => Recipe.Optimizer };
     private static readonly Option<string> AugOpt = new("--aug") { Description = $"Training augmentation: {string.Join(", ", RunData.AugNames)}.", DefaultValueFactory = _ => DefaultAug };
     private static readonly Option<double> MixupOpt = new("--mixup") { Description = "Mixup alpha (0: off)." };
     private static readonly Option<double> CutmixOpt = new("--cutmix") { Description = "CutMix alpha (0: off)." };
     private static readonly Option<double?> EmaOpt = new("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); evaluation and the best checkpoint use it." };
     private static readonly Option<float> DropBlockOpt = new("--drop-block") { Description = "DropBlock rate on the last two stages' outputs in training (e.g. 0.1; 0: off)." };
     private static readonly Option<float> SmoothingOpt = new("--label-smoothing") { Description = "Label smoothing epsilon." };
-    private static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = "Side of the training images for image folders (default: the model's input size, 28 for the ResNet-20 family, 224 for the ImageNet models)." };
-    private static readonly Option<long> SeedOpt = new("--seed") { Description = "Seed of the initialization, the data order and the augmentation.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<string?> OutOpt = new("--out", "-o") { Description = "The run folder (default runs/MODEL-yyyyMMdd-HHmmss)." };
-    private static readonly Option<double?> StopAtOpt = new("--stop-at") { Description = "Stop after the first epoch whose test accuracy reaches this percentage (e.g. 93), for time-to-accuracy runs; the schedule stays that of --epochs." };
+    internal static readonly Option<int?> ImageSizeOpt = new("--image-size") { Description = "Side of the training images for image folders (default: the model's input size, 28 for the ResNet-20 family, 224 for the ImageNet models)." };
+    internal static readonly Option<long> SeedOpt = new("--seed") { Description = "Seed of the initialization, the data order and the augmentation.", DefaultValueFactory = _ => 1 };
+    internal static readonly Option<string?> OutOpt = new("--out", "-o") { Description = "The run folder (default runs/MODEL-yyyyMMdd-HHmmss)." };
+    internal static readonly Option<double?> StopAtOpt = new("--stop-at") { Description = "Stop after the first epoch whose test accuracy reaches this percentage (e.g. 93), for time-to-accuracy runs; the schedule stays that of --epochs." };
+    private static readonly Option<string> TaskOpt = new("--task") { Description = $"What to train: {TrainTasks.Classify} (image classification, the default){string.Concat(TrainTasks.All.Select(t => $"; {t.Name} ({t.Summary})"))}.", DefaultValueFactory = _ => TrainTasks.Classify };
     private static readonly Option<string?> ResumeOpt = new("--resume") { Description = "Continue the run in this folder from its last checkpoint, with its own settings." };
 
     private static readonly Option[] RecipeOptions = [ModelOpt, DataOpt, EpochsOpt, BatchOpt, LrOpt, WdOpt, WarmupOpt, OptimizerOpt, AugOpt, MixupOpt, CutmixOpt, EmaOpt, DropBlockOpt, SmoothingOpt, ImageSizeOpt, SeedOpt, OutOpt,
@@ -58,6 +59,8 @@ internal static class TrainCommand
         var command = new Command("train", "Train a model (default: gc_resnet20 on Fashion-MNIST) into a run folder with config.json, metrics.csv, chart.png and checkpoints.");
         foreach (var o in RecipeOptions) command.Options.Add(o);
         foreach (var o in DistributedRun.RecipeOptions) command.Options.Add(o);
+        command.Options.Add(TaskOpt);
+        foreach (var o in TrainTasks.All.SelectMany(t => t.Options)) command.Options.Add(o);
         command.Options.Add(ResumeOpt);
         command.Options.Add(StopAtOpt);
         command.Options.Add(DistributedRun.DistributedOpt);
@@ -67,6 +70,14 @@ internal static class TrainCommand
             if (parse.GetValue(StopAtOpt) is { } stop && !(stop > 0 && stop <= 100))
                 throw new CliException($"--stop-at is a test accuracy in percent, in (0, 100], not {stop}.");
             using var cancel = Interrupt.Install();
+            if (parse.GetValue(ResumeOpt) is { } resumed && TrainTasks.Owning(resumed) is { } owner)
+                return owner.Resume(parse, resumed, cancel.Token);
+            if (TrainTasks.Find(parse.GetValue(TaskOpt)!) is { } task)
+            {
+                if (parse.GetResult(DistributedRun.DistributedOpt) is { Implicit: false })
+                    throw new CliException($"--distributed trains classifiers; --task {task.Name} runs in one process.");
+                return task.Start(parse, cancel.Token);
+            }
             using var replicas = DistributedRun.StartIfAsked(parse);
             return DistributedRun.Guard(replicas, () => parse.GetValue(ResumeOpt) is { } run
                 ? Resume(parse, run, replicas, cancel.Token)
@@ -157,6 +168,26 @@ internal static class TrainCommand
         return Train(config, runData, run, resume: true, p.GetValue(StopAtOpt), replicas, DistributedRun.BucketBytes(p), cancel, fromCheckpoint: !restart);
     }
 
+    /// <summary>The value of <paramref name="option"/> if the user gave it, else null: a task applies its own default then.</summary>
+    internal static T? Given<T>(ParseResult p, Option<T> option) where T : struct =>
+        p.GetResult(option) is { Implicit: false } ? p.GetValue(option) : null;
+
+    /// <inheritdoc cref="Given{T}(ParseResult, Option{T})"/>
+    internal static string? Given(ParseResult p, Option<string> option) =>
+        p.GetResult(option) is { Implicit: false } ? p.GetValue(option) : null;
+
+    /// <summary>
+    /// Refuses the shared options that <paramref name="task"/> does not read (e.g. --mixup for segmentation), so that
+    /// nothing the user asked for is silently ignored.
+    /// </summary>
+    internal static void RefuseUnread(ParseResult p, string task, IReadOnlyCollection<Option> read)
+    {
+        var ignored = RecipeOptions.Concat(DistributedRun.RecipeOptions).Append(StopAtOpt)
+            .Where(o => !read.Contains(o) && p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (ignored.Count > 0)
+            throw new CliException($"--task {task} does not use {string.Join(", ", ignored)}.");
+    }
+
     /// <summary>One class makes every prediction right: the accuracy would say 100% and mean nothing.</summary>
     private static void WarnIfOneClass(RunData data)
     {
@@ -229,7 +260,7 @@ internal static class TrainCommand
         """);
 
     /// <summary>The folder to create: --out (which must not hold anything yet), or a new runs/MODEL-TIME.</summary>
-    private static string RunFolder(string? requested, string model)
+    internal static string RunFolder(string? requested, string model)
     {
         if (requested is not null)
         {

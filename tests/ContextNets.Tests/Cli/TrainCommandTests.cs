@@ -152,6 +152,13 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void UnknownTaskIsNamedWithTheKnownOnes()
+    {
+        string run = _tmp.File("run");
+        AssertRefused(CliProcess.Run($"train --task classification --out {run}", Ci), run, "Unknown --task 'classification'", "classify");
+    }
+
+    [Fact]
     public void MissingFashionMnistNamesTheAptPackage()
     {
         string run = _tmp.File("run"), empty = _tmp.File("no-dataset");
