@@ -1,6 +1,6 @@
 # Sourced by ./ctxnet and ./test: installs the Debian packages ContextNets needs when they are missing.
-# At run time: oneDNN 2.6, the Fashion-MNIST dataset, and the PNG and JPEG decoders.
-CTXNET_APT_PACKAGES="libdnnl2 dataset-fashion-mnist libpng16-16 libturbojpeg0"
+# At run time: oneDNN 2.6, the Fashion-MNIST dataset, the PNG and JPEG decoders, and the font of the pictures.
+CTXNET_APT_PACKAGES="libdnnl2 dataset-fashion-mnist libpng16-16 libturbojpeg0 fonts-dejavu-core"
 # For data-parallel training (ctxnet train --distributed): Open MPI's mpirun and libmpi.so.40.
 CTXNET_MPI_PACKAGES="openmpi-bin"
 # For the tests as well: the headers that our bindings are checked against (compiled with gcc), Debian's

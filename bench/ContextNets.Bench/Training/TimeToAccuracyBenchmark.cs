@@ -54,7 +54,7 @@ public static class TimeToAccuracyBenchmark
         string outPath = o.Out ?? Path.Combine(bench, "results", $"tta-{stamp}.json");
         ResultFile.Write(outPath, json);
         string chart = Path.ChangeExtension(outPath, ".png");
-        TimeToAccuracyChart.Write(chart, [("CONTEXTNETS", ours), ("PYTORCH", torch)], o.Target);
+        TimeToAccuracyChart.Write(chart, [("ContextNets", ours), ("PyTorch", torch)], o.Target);
         Console.WriteLine($"wrote {chart}");
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

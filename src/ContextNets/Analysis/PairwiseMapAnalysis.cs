@@ -116,9 +116,9 @@ public sealed class PairwiseMapAnalysis
         var first = _shown[0].image;
         int scale = HeatMap.Scale(first.Height, first.Width);
         int w = first.Width * scale, h = first.Height * scale;
-        var columns = new List<GridColumn> { new("IMAGE") };
+        var columns = new List<GridColumn> { new("image") };
         for (int q = 0; q < QueryPoints.Count; q++) columns.Add(new($"Q{q + 1}", Markers.Color(q)));
-        string title = $"{Block.Name} {Block.Type} {PairwiseNames.Name(Mode)} {Height}X{Width}";
+        string title = $"{Block.Name} {Block.Type} {PairwiseNames.Name(Mode)} {Height}x{Width}";
         return HeatMapGrid.Render(title, columns, _shown.Count, w, h, (canvas, r, c, x, y) =>
         {
             var (image, maps) = _shown[r];
@@ -130,6 +130,6 @@ public sealed class PairwiseMapAnalysis
                     var (px, py) = HeatMap.CellCentre(QueryPoints[q].y, QueryPoints[q].x, Height, Width, h, w);
                     HeatMap.DrawMarker(canvas, x + px, y + py, Markers.Color(q));
                 }
-        }, "ROW MAX", r => $"MAX {HeatMap.Legend(_shown[r].maps.Max(m => m.Max()))}");
+        }, "row max", r => $"max {HeatMap.Legend(_shown[r].maps.Max(m => m.Max()))}");
     }
 }

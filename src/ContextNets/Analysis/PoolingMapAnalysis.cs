@@ -56,12 +56,12 @@ public sealed class PoolingMapAnalysis
         if (_shown.Count == 0) throw new InvalidOperationException($"{Block.Name}: no image was analysed, so there is nothing to draw.");
         var first = _shown[0].image;
         int scale = HeatMap.Scale(first.Height, first.Width);
-        string title = $"{Block.Name} {Block.Type} {grid.height}X{grid.width}";
-        return HeatMapGrid.Render(title, [new("IMAGE"), new("ATTENTION")], _shown.Count, first.Width * scale, first.Height * scale, (canvas, r, c, x, y) =>
+        string title = $"{Block.Name} {Block.Type} {grid.height}x{grid.width}";
+        return HeatMapGrid.Render(title, [new("image"), new("attention")], _shown.Count, first.Width * scale, first.Height * scale, (canvas, r, c, x, y) =>
         {
             var (image, map) = _shown[r];
             if (c == 0) HeatMap.DrawImage(canvas, x, y, image, scale);
             else HeatMap.DrawOverlay(canvas, x, y, image, scale, map, grid.height, grid.width, map.Max());
-        }, "MAX", r => $"MAX {HeatMap.Legend(_shown[r].map.Max())}");
+        }, "max", r => $"max {HeatMap.Legend(_shown[r].map.Max())}");
     }
 }

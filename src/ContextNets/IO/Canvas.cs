@@ -1,8 +1,8 @@
 namespace ContextNets.IO;
 
 /// <summary>
-/// An RGB raster for simple charts: filled rectangles, thick lines, and text
-/// in a 5x7 pixel font (digits, a few signs, upper-case letters). Saved with <see cref="Png"/>.
+/// An RGB raster for the heat-map pictures: filled rectangles, thick lines, and anti-aliased text
+/// (<see cref="TextRaster"/>). Saved with <see cref="Png"/>.
 /// </summary>
 public sealed class Canvas
 {
@@ -56,19 +56,15 @@ public sealed class Canvas
         }
     }
 
-    /// <summary>Text with its top-left corner at (x, y), each font pixel drawn as a <paramref name="scale"/>-square. Unknown characters draw as blanks.</summary>
-    public void Text(int x, int y, string text, (byte r, byte g, byte b) c, int scale = 1)
-    {
-        foreach (char ch in text.ToUpperInvariant())
-        {
-            if (Font.Glyphs.TryGetValue(ch, out var rows))
-                for (int r = 0; r < Font.Height; r++)
-                    for (int col = 0; col < Font.Width; col++)
-                        if (rows[r][col] == '#') Fill(x + col * scale, y + r * scale, scale, scale, c);
-            x += Font.Advance * scale;
-        }
-    }
+    /// <summary>The size of text, in pixels, that the pictures use unless they say otherwise.</summary>
+    public const float TextSize = 14;
+
+    /// <summary>Text whose line box has its top-left corner at (x, y), <paramref name="size"/> pixels high.</summary>
+    public void Text(int x, int y, string text, (byte r, byte g, byte b) c, float size = TextSize) => TextRaster.Draw(this, x, y, text, c, size);
 
     /// <summary>The width <see cref="Text"/> gives a string.</summary>
-    public static int TextWidth(string text, int scale = 1) => text.Length == 0 ? 0 : (text.Length * Font.Advance - 1) * scale;
+    public static int TextWidth(string text, float size = TextSize) => TextRaster.Width(text, size);
+
+    /// <summary>The height of the line box <see cref="Text"/> fills.</summary>
+    public static int LineHeight(float size = TextSize) => TextRaster.LineHeight(size);
 }

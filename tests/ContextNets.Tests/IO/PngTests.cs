@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Text;
 using ContextNets.Data;
 using ContextNets.IO;
-using ContextNets.Training;
 
 namespace ContextNets.Tests.IO;
 
@@ -107,50 +106,5 @@ public class PngTests
         Assert.Contains("channels, not 2", Assert.Throws<ArgumentException>(() => Png.Encode(new byte[8], 2, 2, 2)).Message);
         Assert.Contains("11 bytes do not fill a 2x2x3", Assert.Throws<ArgumentException>(() => Png.Encode(new byte[11], 2, 2, 3)).Message);
         Assert.Contains("0x2", Assert.Throws<ArgumentException>(() => Png.Encode([], 0, 2, 1)).Message);
-    }
-
-    [Fact]
-    public void ChartDrawsBothSeriesInBothPanels()
-    {
-        var rows = Enumerable.Range(1, 6).Select(e => new EpochMetrics(e, 1.0 / e, 0.8 + 0.02 * e, 1.2 / e, 0.78 + 0.02 * e, 0.1, 10, 500)).ToList();
-        var canvas = TrainingChart.Draw(rows);
-        Assert.Equal((TrainingChart.Width, TrainingChart.Height), (canvas.Width, canvas.Height));
-        int half = TrainingChart.Width / 2;
-        foreach (var color in new[] { TrainingChart.TrainColor, TrainingChart.TestColor })
-            foreach (var (x0, x1) in new[] { (0, half), (half, TrainingChart.Width) })
-                Assert.True(CountColor(canvas, color, x0, x1) > 100, $"color {color} missing in panel at x {x0}");
-        // The train loss of epoch 1 (1.0) is on the loss panel's left edge at the height of the 1.0 tick.
-        var (left, top, _, bottom) = TrainingChart.PlotArea(0, half);
-        var ticks = TrainingChart.Ticks(0, 1.2);
-        int y = (int)Math.Round(bottom - (1.0 - ticks[0]) / (ticks[^1] - ticks[0]) * (bottom - top));
-        Assert.Equal(TrainingChart.TrainColor, canvas.Get(left + 1, y));
-        // And it survives the trip through the encoder.
-        var png = Png.Encode(canvas.Pixels, canvas.Width, canvas.Height, 3);
-        Assert.Equal(canvas.Pixels, Decode(png).pixels);
-    }
-
-    [Fact]
-    public void ChartOfOneEpochOrNoneStillDraws()
-    {
-        Assert.NotNull(TrainingChart.Draw([]));
-        var one = TrainingChart.Draw([new EpochMetrics(1, 0.5, 0.9, 0.4, 0.91, 0.1, 1, 1)]);
-        Assert.True(CountColor(one, TrainingChart.TestColor, 0, TrainingChart.Width) > 0);
-    }
-
-    [Theory]
-    [InlineData(0, 1.2, new[] { 0, 0.5, 1.0, 1.5 })]
-    [InlineData(0, 2.3, new[] { 0, 0.5, 1.0, 1.5, 2.0, 2.5 })]
-    [InlineData(88, 100, new[] { 85.0, 90, 95, 100 })]
-    [InlineData(1, 30, new[] { 0.0, 10, 20, 30 })]
-    public void TicksAreRoundNumbersCoveringTheRange(double lo, double hi, double[] expected) =>
-        Assert.Equal(expected, TrainingChart.Ticks(lo, hi).ToArray(), (a, b) => Math.Abs(a - b) < 1e-9);
-
-    private static int CountColor(Canvas c, (byte, byte, byte) color, int x0, int x1)
-    {
-        int n = 0;
-        for (int y = 0; y < c.Height; y++)
-            for (int x = x0; x < x1; x++)
-                if (c.Get(x, y) == color) n++;
-        return n;
     }
 }
