@@ -19,7 +19,24 @@ public static partial class F
         return Tape.Record(y, "slice", [x], gy => [SliceBackward(gy, x, a, start)]);
     }
 
-    /// <summary>Cuts x along an axis into consecutive pieces of the given sizes; each piece is a <see cref="Slice"/>.</summary>
+    /// <summary>
+    /// Every <paramref name="step"/>-th element along one axis, <paramref name="count"/> of them from
+    /// <paramref name="start"/>; a negative step walks backwards (ONNX's Slice with steps, Python's x[start::step]).
+    /// Always a copy, in the input's layout.
+    /// </summary>
+    public static Tensor Slice(Tensor x, int axis, int start, int count, int step)
+    {
+        if (step == 1) return Slice(x, axis, start, count);
+        int a = x.Shape.Axis(axis), dim = x.Shape[a];
+        long last = start + (long)step * (count - 1);
+        if (step == 0 || count < 0 || (count > 0 && (start < 0 || start >= dim || last < 0 || last >= dim)))
+            throw new ArgumentException($"slice: {count} elements from {start} in steps of {step} do not fit axis {axis} of {x.Shape}.");
+        var y = StepSliceNoGrad(x, a, start, count, step);
+        if (!Tape.ShouldRecord(x)) return y;
+        return Tape.Record(y, "slice", [x], gy => [StepSliceBackward(gy, x, a, start, step)]);
+    }
+
+    /// <summary>Cuts x along an axis into consecutive pieces of the given sizes; each piece is a <see cref="Slice(Tensor, int, int, int)"/>.</summary>
     public static Tensor[] Split(Tensor x, int[] sizes, int axis)
     {
         int a = x.Shape.Axis(axis);
@@ -56,6 +73,30 @@ public static partial class F
         var gx = x.EmptyLike();
         gx.Span.Clear();
         StridedCopy.Copy(gy.Data, gy.Strides, gx.Data + (long)start * gx.Strides[a], gx.Strides, gy.Shape);
+        return gx;
+    }
+
+    /// <summary>The input read as a view whose axis <paramref name="a"/> strides <paramref name="step"/> elements at a time.</summary>
+    private static int[] StepStrides(Tensor t, int a, int step)
+    {
+        var strides = t.Strides.ToArray();
+        strides[a] *= step;
+        return strides;
+    }
+
+    private static unsafe Tensor StepSliceNoGrad(Tensor x, int a, int start, int count, int step)
+    {
+        var y = Tensor.Empty(x.Shape.With(a, count), x.Format);
+        if (count > 0) StridedCopy.Copy(x.Data + (long)start * x.Strides[a], StepStrides(x, a, step), y.Data, y.Strides, y.Shape);
+        return y;
+    }
+
+    /// <summary>The elements taken are distinct, so the gradient is gy copied back to where they came from, zeros elsewhere.</summary>
+    private static unsafe Tensor StepSliceBackward(Tensor gy, Tensor x, int a, int start, int step)
+    {
+        var gx = x.EmptyLike();
+        gx.Span.Clear();
+        if (gy.Shape[a] > 0) StridedCopy.Copy(gy.Data, gy.Strides, gx.Data + (long)start * gx.Strides[a], StepStrides(gx, a, step), gy.Shape);
         return gx;
     }
 

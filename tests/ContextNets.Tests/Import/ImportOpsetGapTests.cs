@@ -79,6 +79,44 @@ public sealed class ImportOpsetGapTests(OnnxTools tools, ITestOutputHelper outpu
         CompareWithOnnxRuntime($"MaxPool {h}x{w} k{kernel} s{stride} pads [{string.Join(", ", pads)}] d{dilation} ceil", model, file.ToByteArray(), [1, 2, h, w], h * w);
     }
 
+    /// <summary>(starts, ends, axes, steps) on a [2, 3, 7, 8] input: strides, reversals, clamped and "to the end" bounds.</summary>
+    public static TheoryData<long[], long[], long[], long[]> StepCases() => new()
+    {
+        { [0], [8], [3], [2] },
+        { [-1], [long.MinValue], [3], [-1] },
+        { [6, 1], [0, 100], [2, 3], [-2, 3] },
+        { [1, 0], [long.MaxValue, -1], [1, -1], [1, 3] },
+        { [100, 2], [-100, 7], [2, 3], [-3, 1] },
+        { [5], [5], [2], [-1] },
+    };
+
+    [Theory]
+    [MemberData(nameof(StepCases))]
+    public void SliceWithStepsMatchesOnnxRuntime(long[] starts, long[] ends, long[] axes, long[] steps)
+    {
+        var file = ImportFuzzBases.OneNodeGraph("slice", "Slice", [2, 3, 7, 8], [], 13);
+        file.Graph.Output[0].Type.TensorType.Shape = null;
+        foreach (var (name, values) in new[] { ("starts", starts), ("ends", ends), ("axes", axes), ("steps", steps) })
+        {
+            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+            t.Dims.Add(values.Length);
+            t.Int64Data.AddRange(values);
+            file.Graph.Initializer.Add(t);
+            file.Graph.Node[0].Input.Add(name);
+        }
+        string what = $"Slice starts [{string.Join(", ", starts)}] ends [{string.Join(", ", ends)}] axes [{string.Join(", ", axes)}] steps [{string.Join(", ", steps)}]";
+        using var model = OnnxModel.Load(file.ToByteArray(), what);
+        var x = OnnxCases.Input([2, 3, 7, 8], 5);
+        var (ours, ourShape) = OnnxCases.Forward(model, x, [2, 3, 7, 8]);
+        string path = Path.Combine(_dir, $"slice-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, file.ToByteArray());
+        var (theirs, theirShape) = tools.Run(path, x, [2, 3, 7, 8]);
+        Assert.Equal(theirShape, ourShape);
+        // A slice moves values without arithmetic: they must be the same floats.
+        Assert.Equal(theirs, ours);
+        output.WriteLine($"{what}: [{string.Join(", ", ourShape)}], equal to ONNX Runtime's");
+    }
+
     private void Compare(string what, Module module, byte[] bytes, int[] shape, int seed)
     {
         var x = OnnxCases.Input(shape, seed);

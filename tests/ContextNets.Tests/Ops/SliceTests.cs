@@ -41,6 +41,54 @@ public unsafe class SliceTests
         }
     }
 
+    public static TheoryData<int[], int, int, int, int> StepCases => new()
+    {
+        // shape, axis, start, count, step
+        { [4, 3, 5, 6], 3, 0, 3, 2 },
+        { [4, 3, 5, 6], 3, 5, 6, -1 },
+        { [4, 3, 5, 6], 1, 2, 2, -2 },
+        { [4, 3, 5, 6], 0, 1, 2, 2 },
+        { [2, 7, 3, 3], 1, 6, 3, -3 },
+        { [5, 7], 1, 1, 0, 4 },
+    };
+
+    [Theory]
+    [MemberData(nameof(StepCases))]
+    public void SteppedReferenceGradientMatchesFiniteDifferences(int[] shape, int axis, int start, int count, int step)
+    {
+        var x = RefTensor.Random(shape, 1);
+        var gy = RefTensor.Random(RefShape.Slice(x, axis, start, count, step).Shape, 2);
+        GradCheck.Verify(v => RefShape.Slice(v[0], axis, start, count, step), [x], gy,
+            [RefShape.SliceBackward(gy, shape, axis, start, step)], "stepped slice");
+    }
+
+    [Theory]
+    [MemberData(nameof(StepCases))]
+    public void SteppedFastPathMatchesReference(int[] shape, int axis, int start, int count, int step)
+    {
+        foreach (var format in shape.Length == 4 ? new[] { MemoryFormat.Contiguous, MemoryFormat.ChannelsLast } : [MemoryFormat.Contiguous])
+        {
+            var x = RefTensor.Random(shape, 1);
+            var expected = RefShape.Slice(x, axis, start, count, step);
+            var gy = RefTensor.Random(expected.Shape, 2);
+            var (y, grads) = Fast.ForwardBackward(t => F.Slice(t[0], axis, start, count, step), [x], gy, format);
+            Check.Close(expected, y, what: $"stepped slice {format} y");
+            Check.Close(RefShape.SliceBackward(gy, shape, axis, start, step), grads[0]!, what: $"stepped slice {format} grad x");
+        }
+    }
+
+    [Fact]
+    public void SteppedRangesOutsideTheAxisAreRejected()
+    {
+        using var scope = Tensor.Scope();
+        var x = Tensor.Zeros([4, 6]);
+        Assert.Contains("[4, 6]", Assert.Throws<ArgumentException>(() => F.Slice(x, 1, 0, 4, 2)).Message);
+        Assert.Throws<ArgumentException>(() => F.Slice(x, 1, 1, 3, -1));
+        Assert.Throws<ArgumentException>(() => F.Slice(x, 1, 6, 1, -1));
+        Assert.Throws<ArgumentException>(() => F.Slice(x, 1, 0, 1, 0));
+        Assert.Equal([4, 3], F.Slice(x, 1, 5, 3, -2).Shape.Dims.ToArray());
+    }
+
     [Fact]
     public void OutermostAxisIsAFreeViewOtherAxesACopyInTheSameLayout()
     {

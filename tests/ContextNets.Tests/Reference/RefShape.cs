@@ -43,6 +43,33 @@ internal static class RefShape
         return y;
     }
 
+    /// <summary>Elements start, start + step, ... (count of them) along an axis; step may be negative.</summary>
+    public static RefTensor Slice(RefTensor x, int axis, int start, int count, int step)
+    {
+        var shape = (int[])x.Shape.Clone();
+        shape[axis] = count;
+        var y = new RefTensor(shape);
+        for (int i = 0; i < y.Length; i++)
+        {
+            var idx = Unravel(i, shape);
+            idx[axis] = start + step * idx[axis];
+            y.Data[i] = x[idx];
+        }
+        return y;
+    }
+
+    public static RefTensor SliceBackward(RefTensor gy, int[] inputShape, int axis, int start, int step)
+    {
+        var gx = new RefTensor(inputShape);
+        for (int i = 0; i < gy.Length; i++)
+        {
+            var idx = Unravel(i, gy.Shape);
+            idx[axis] = start + step * idx[axis];
+            gx[idx] += gy.Data[i];
+        }
+        return gx;
+    }
+
     public static RefTensor SliceBackward(RefTensor gy, int[] inputShape, int axis, int start)
     {
         var gx = new RefTensor(inputShape);
