@@ -1,6 +1,7 @@
 using ContextNets.Attention;
 using ContextNets.Autograd;
 using ContextNets.Export;
+using ContextNets.Models;
 using ContextNets.NN;
 
 namespace ContextNets.Tests.Export;
@@ -71,12 +72,26 @@ internal static class OnnxCases
                 Fill(bn.RunningMean, () => 0.2 * rng.Normal());
                 Fill(bn.RunningVar, () => rng.Uniform(0.5, 1.5));
             }
+        // Uniform draws of the intended spread: a tenth of the cost of normal ones, which matters for models built
+        // without their random initialization (RandomModel).
         foreach (var (name, p) in model.NamedParameters())
             if (p.ToArray().All(v => v == 0))
             {
-                double std = p.Shape.Rank == 1 ? 0.1 : 1.0 / Math.Sqrt(p.Numel / p.Shape[0]);
-                Fill(p, () => std * rng.Normal());
+                double bound = Math.Sqrt(3) * (p.Shape.Rank == 1 ? 0.1 : 1.0 / Math.Sqrt(p.Numel / p.Shape[0]));
+                Fill(p, () => rng.Uniform(-bound, bound));
             }
+    }
+
+    /// <summary>
+    /// The zoo model <paramref name="name"/> with every parameter drawn by <see cref="Randomize"/>: its own random
+    /// initialization is skipped, since Randomize would overwrite it anyway and an ImageNet model's takes a second.
+    /// </summary>
+    public static Module RandomModel(string name, int seed)
+    {
+        Module model;
+        using (Initializers.SkipRandom()) model = Zoo.Create(name);
+        Randomize(model, seed);
+        return model;
     }
 
     /// <summary>Our eval-mode forward on <paramref name="input"/>, as row-major values.</summary>

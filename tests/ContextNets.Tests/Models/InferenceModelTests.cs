@@ -32,8 +32,7 @@ public class InferenceModelTests(ITestOutputHelper output)
     [InlineData("splat_resnet20", 28)]
     public void FoldedLogitsMatchTheEvalForward(string name, int size)
     {
-        using var model = Zoo.Create(name);
-        Randomize(model);
+        using var model = RandomModel(name);
         model.Eval();
         using var inference = model.Prepare();
         using var scope = Tensor.Scope();
@@ -51,8 +50,7 @@ public class InferenceModelTests(ITestOutputHelper output)
     [Fact]
     public void PredictFromSeveralThreadsGivesTheSequentialResults()
     {
-        using var model = Zoo.Create("gcresnet50", numClasses: 10);
-        Randomize(model);
+        using var model = RandomModel("gcresnet50", numClasses: 10);
         using var inference = model.Prepare();
         // Different batch sizes and input sizes interleave, so that threads meet in different primitives and in the same ones.
         var inputs = Enumerable.Range(0, 12).Select(i => Tensor.Randn([1 + i % 3, 3, i % 2 == 0 ? 64 : 48, 64], 100 + i)).ToArray();
@@ -105,7 +103,11 @@ public class InferenceModelTests(ITestOutputHelper output)
         return inference.Predict(x).ToArray();
     }
 
-    /// <summary>Weights and BN statistics away from their initial values, so that folding has something to fold.</summary>
+    /// <summary>
+    /// Weights and BN statistics away from their initial values, so that folding has something to fold. Tensors
+    /// left at zero (the zero-initialized last convs, or all of them in a model built under
+    /// <see cref="Initializers.SkipRandom"/>) get uniform values with a spread of 1 / sqrt(fan-in).
+    /// </summary>
     internal static void Randomize(Module model)
     {
         var rng = new Random(11);
@@ -113,13 +115,24 @@ public class InferenceModelTests(ITestOutputHelper output)
         {
             var span = t.Span;
             bool norm = key.EndsWith("running_var", StringComparison.Ordinal) || (t.Shape.Rank == 1 && key.EndsWith(".weight", StringComparison.Ordinal) && !key.StartsWith("fc", StringComparison.Ordinal));
+            bool zero = t.Shape.Rank > 1 && !span.ContainsAnyExcept(0f);
+            double bound = zero ? Math.Sqrt(3.0 * t.Shape[0] / t.Numel) : 0;
             for (int i = 0; i < span.Length; i++)
             {
                 double u = rng.NextDouble();
                 if (norm) span[i] = (float)(0.6 + 0.8 * u);
                 else if (key.EndsWith("running_mean", StringComparison.Ordinal) || t.Shape.Rank == 1) span[i] = (float)(0.2 * (u - 0.5));
-                else if (span[i] == 0) span[i] = (float)(0.02 * (u - 0.5));
+                else if (zero) span[i] = (float)(bound * (2 * u - 1));
             }
         }
+    }
+
+    /// <summary>The zoo model with <see cref="Randomize"/>'s values, its own random initialization skipped (Randomize overwrites it).</summary>
+    internal static ResNet RandomModel(string name, int numClasses = 1000)
+    {
+        ResNet model;
+        using (Initializers.SkipRandom()) model = Zoo.Create(name, numClasses: numClasses);
+        Randomize(model);
+        return model;
     }
 }
