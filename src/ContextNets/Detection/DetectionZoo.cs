@@ -40,7 +40,7 @@ public static class DetectionZoo
     {
         string body = BodyOf(name);
         using var seeded = Initializers.Seeded(seed);
-        return new MaskRcnn(new ResNetBody(Zoo.Create(body, seed: seed)), numClasses, settings);
+        return new MaskRcnn(DetectorBody.Prepare(Zoo.CreateBackbone(body, seed: seed)), numClasses, settings);
     }
 
     /// <summary>A body needs four stages at strides 4..32 from 3-channel images: the ImageNet ResNets, not the CIFAR ones.</summary>
