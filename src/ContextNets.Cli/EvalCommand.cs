@@ -17,6 +17,7 @@ internal static class EvalCommand
         {
             using var interrupt = Interrupt.Install();
             string dir = p.GetValue(run)!;
+            if (DetectEval.Owns(dir)) return DetectEval.Run(dir, interrupt.Token);
             var (config, model, state) = RunModel.Load(dir, p.GetValue(checkpoint)!);
             using (model)
             {

@@ -83,32 +83,7 @@ public static class VideoBenchmark
         model.Train(c.Train);
         Action ours = c.Train ? () => Step(model, x, labels) : () => Infer(model, x);
         string command = c.Train ? "train" : "infer";
-        ModelsBenchmark.Time(ours, 1);
-        torch?.Time(command, c.Batch, 1);
-        List<double> mine = [], theirs = [], paired = [];
-        for (int round = 0; round < rounds; round++)
-        {
-            bool torchFirst = round % 2 == 1;
-            var t = torchFirst ? torch?.Time(command, c.Batch, reps) : null;
-            var m = ModelsBenchmark.Time(ours, reps);
-            if (!torchFirst) t = torch?.Time(command, c.Batch, reps);
-            mine.AddRange(m);
-            if (t is null) continue;
-            theirs.AddRange(t);
-            paired.Add(Timing.Median([.. m]) / Timing.Median([.. t]));
-        }
-        var inv = CultureInfo.InvariantCulture;
-        var entry = new JsonObject { ["ours_ms_median"] = Math.Round(Timing.Median([.. mine]), 1), ["ours_ms_min"] = Math.Round(mine.Min(), 1), ["ours_n"] = mine.Count };
-        string line = $"{c.Key}: ours {Timing.Median([.. mine]).ToString("F0", inv)} ms";
-        if (theirs.Count > 0)
-        {
-            entry["pytorch_ms_median"] = Math.Round(Timing.Median([.. theirs]), 1);
-            entry["pytorch_ms_min"] = Math.Round(theirs.Min(), 1);
-            entry["ratio_ours_over_pytorch_paired"] = Math.Round(Timing.Median([.. paired]), 3);
-            line += $", PyTorch {Timing.Median([.. theirs]).ToString("F0", inv)} ms, ours/PyTorch {Timing.Median([.. paired]).ToString("F2", inv)}";
-        }
-        Console.WriteLine(line);
-        return entry;
+        return PairedRounds.Measure(c.Key, ours, torch, command, c.Batch, rounds, reps);
     }
 
     private static void Step(Module model, Tensor x, int[] labels)

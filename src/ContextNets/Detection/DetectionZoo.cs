@@ -34,13 +34,15 @@ public static class DetectionZoo
 
     /// <summary>
     /// A detector of <paramref name="numClasses"/> classes (background included, as torchvision counts them), its
-    /// weights depending on <paramref name="seed"/> alone.
+    /// weights depending on <paramref name="seed"/> alone. Its body is made for pretrained weights (frozen BatchNorm, three
+    /// trainable stages) unless <paramref name="fromScratch"/>, which trains every layer and its BatchNorms.
     /// </summary>
-    public static MaskRcnn Create(string name, int numClasses, DetectorSettings? settings = null, int seed = Zoo.DefaultSeed)
+    public static MaskRcnn Create(string name, int numClasses, DetectorSettings? settings = null, int seed = Zoo.DefaultSeed, bool fromScratch = false)
     {
         string body = BodyOf(name);
         using var seeded = Initializers.Seeded(seed);
-        return new MaskRcnn(new ResNetBody(Zoo.Create(body, seed: seed)), numClasses, settings);
+        var resnet = Zoo.CreateBackbone(body, seed: seed);
+        return new MaskRcnn(fromScratch ? DetectorBody.Prepare(resnet, 5, trainNorms: true) : DetectorBody.Prepare(resnet), numClasses, settings);
     }
 
     /// <summary>A body needs four stages at strides 4..32 from 3-channel images: the ImageNet ResNets, not the CIFAR ones.</summary>

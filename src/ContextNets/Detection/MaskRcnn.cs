@@ -3,7 +3,9 @@ using ContextNets.Detection.Backbone;
 using ContextNets.Detection.Boxes;
 using ContextNets.Detection.Heads;
 using ContextNets.Detection.Rpn;
+using ContextNets.Detection.Training;
 using ContextNets.Detection.Transform;
+using ContextNets.Models;
 using ContextNets.Models.Outputs;
 using ContextNets.NN;
 
@@ -20,7 +22,7 @@ public sealed class MaskRcnn : Module, IOutputModel
     private readonly RegionProposalNetwork _rpn;
     private readonly RoiHeads _roiHeads;
 
-    public MaskRcnn(ResNetBody body, int numClasses, DetectorSettings? settings = null)
+    public MaskRcnn(ResNet body, int numClasses, DetectorSettings? settings = null)
     {
         Settings = settings ?? new DetectorSettings();
         Transform = new ImageTransform(Settings.MinSize, Settings.MaxSize);
@@ -61,6 +63,31 @@ public sealed class MaskRcnn : Module, IOutputModel
             (d.MaskHeight, d.MaskWidth) = original;
         }
         return detections;
+    }
+
+    /// <summary>
+    /// torchvision's training forward: the five losses of images [3, H, W] in [0, 1] against their targets (at each
+    /// image's own size; resized with it), recorded for backward. Call <see cref="Module.Train"/> first; the frozen
+    /// BatchNorms of the body stay in eval mode.
+    /// </summary>
+    public DetectionLosses Losses(IReadOnlyList<Tensor> images, IReadOnlyList<DetectionTarget> targets, DetectionSamplers samplers)
+    {
+        ArgumentNullException.ThrowIfNull(samplers);
+        if (images.Count != targets.Count) throw new ArgumentException($"{images.Count} images come with {targets.Count} targets.");
+        var (batch, sizes) = Transform.Apply(images);
+        var resized = new DetectionTarget[targets.Count];
+        for (int n = 0; n < targets.Count; n++)
+        {
+            if ((targets[n].Height, targets[n].Width) != (images[n].Shape[1], images[n].Shape[2]))
+                throw new ArgumentException($"Target {n} is for a {targets[n].Height}x{targets[n].Width} image, but image {n} is {images[n].Shape[1]}x{images[n].Shape[2]}.");
+            resized[n] = targets[n].Resized(sizes[n]);
+        }
+        var levels = _backbone.ForwardLevels(batch);
+        var outputs = _rpn.Run(levels, batch.Shape[2], batch.Shape[3]);
+        var proposals = _rpn.Propose(outputs, sizes, training: true);
+        var (objectness, rpnBoxReg) = RpnLoss.Compute(outputs, resized, samplers.Rpn, Settings);
+        var (classifier, boxReg, mask) = RoiHeadsLoss.Compute(_roiHeads, levels[..4], proposals, resized, sizes, samplers.Box);
+        return new DetectionLosses(classifier, boxReg, mask, objectness, rpnBoxReg);
     }
 
     /// <summary>`boxes`, `scores`, `labels` (int64) and `masks` [K, 1, H, W] for one image `x` [3, H, W] in [0, 1].</summary>

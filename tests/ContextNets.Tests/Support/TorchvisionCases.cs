@@ -70,3 +70,9 @@ public sealed class MaskRcnnCases() : PythonCases("make_maskrcnn_case.py")
 {
     protected override IEnumerable<string> SizeArguments(int size) => [];
 }
+
+/// <summary>Mask R-CNN's training losses and gradients, made by tests/python/make_maskrcnn_train_case.py.</summary>
+public sealed class MaskRcnnTrainCases() : PythonCases("make_maskrcnn_train_case.py")
+{
+    protected override IEnumerable<string> SizeArguments(int size) => [];
+}

@@ -30,6 +30,9 @@ public sealed class RoiHeads : Module
     public MultiScaleRoiAlign MaskPool { get; } = new(14);
     public int NumClasses => _boxPredictor.NumClasses;
 
+    /// <summary>The side of the mask logits: the mask pool's, doubled by the predictor's transposed conv.</summary>
+    public int MaskSize => 2 * MaskPool.OutputSize;
+
     public override Tensor Forward(Tensor x) => _boxPredictor.Forward(_boxHead.Forward(x));
 
     /// <summary>Class logits [K, classes] and box codes [K, 4 * classes] of the proposals of every image, image by image.</summary>
@@ -78,7 +81,7 @@ public sealed class RoiHeads : Module
         int total = detections.Sum(d => d.Count);
         if (total == 0) return;
         var logits = MaskLogits(levels, [.. detections.Select(d => d.Boxes)], imageSizes).ToArray();
-        int side = 28, plane = side * side, index = 0;
+        int side = MaskSize, plane = side * side, index = 0;
         foreach (var d in detections)
         {
             var masks = new float[d.Count * plane];

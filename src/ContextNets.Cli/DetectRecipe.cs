@@ -1,0 +1,76 @@
+using System.Text.Json;
+using ContextNets.Data;
+using ContextNets.Data.Detection;
+using ContextNets.Data.Scenes;
+using ContextNets.Detection;
+
+namespace ContextNets.Cli;
+
+/// <summary>
+/// A detection run's settings, saved as detect.json in its run folder (which is what marks the folder as a detection
+/// run): the detector, the scenes it trains and is scored on, the image size and the SGD recipe.
+/// </summary>
+internal sealed record DetectRecipe
+{
+    public const string FileName = "detect.json";
+
+    /// <summary>A Mask R-CNN on the lightest ImageNet body of the zoo, trained from scratch.</summary>
+    public const string DefaultModel = "maskrcnn_resnet18_fpn";
+
+    public string Model { get; init; } = DefaultModel;
+    public int TrainScenes { get; init; } = 1500;
+    public int ValScenes { get; init; } = 100;
+    public int ImageSize { get; init; } = 256;
+    public int Epochs { get; init; } = 2;
+    public int BatchSize { get; init; } = 2;
+    public double Lr { get; init; } = 0.02;
+    public double WeightDecay { get; init; } = 1e-4;
+    public int WarmupSteps { get; init; } = 100;
+    public long Seed { get; init; } = 1;
+
+    /// <summary>Fashion-MNIST's ten classes and the background.</summary>
+    public int Classes => Scene.SemanticClasses.Count;
+
+    /// <summary>
+    /// torchvision's settings with fewer proposals and sampled RoIs for the small images: the scenes hold at most six
+    /// objects, so 500 proposals and 128 RoIs per image still cover them many times over.
+    /// </summary>
+    public DetectorSettings Settings => new()
+    {
+        MinSize = ImageSize, MaxSize = ImageSize,
+        RpnPreNmsTopNTrain = 1000, RpnPostNmsTopNTrain = 500, RpnPreNmsTopNTest = 500, RpnPostNmsTopNTest = 300,
+        BoxBatchSizePerImage = 128, BoxDetectionsPerImage = 50,
+    };
+
+    public MaskRcnn CreateModel() => DetectionZoo.Create(Model, Classes, Settings, unchecked((int)Seed), fromScratch: true);
+
+    /// <summary>Train scenes paste Fashion-MNIST's training images, val scenes its test images.</summary>
+    public IDetectionSet Scenes(Split split) =>
+        new SceneDetectionSet(SceneSet.Load(split, split == Split.Train ? TrainScenes : ValScenes, unchecked((int)Seed)));
+
+    public void Validate()
+    {
+        if (!DetectionZoo.Contains(Model)) throw new CliException($"--model {Model} is not a detector; use one of: {string.Join(", ", DetectionZoo.Names.Take(6))}, ... (ctxnet models).");
+        if (TrainScenes < 1 || ValScenes < 1) throw new CliException($"--det-train-scenes {TrainScenes} and --det-val-scenes {ValScenes} must be at least 1.");
+        if (ImageSize is < 64 or > 1024) throw new CliException($"--det-image-size {ImageSize} must be in [64, 1024].");
+        if (Epochs < 1 || BatchSize < 1) throw new CliException($"--epochs {Epochs} and --batch-size {BatchSize} must be at least 1.");
+        if (!(Lr > 0) || !double.IsFinite(Lr)) throw new CliException($"--lr {Lr} must be a positive number.");
+    }
+
+    public void Save(string dir) => File.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, JsonOptions));
+
+    public static DetectRecipe Load(string dir)
+    {
+        string path = Path.Combine(dir, FileName);
+        try
+        {
+            return JsonSerializer.Deserialize<DetectRecipe>(File.ReadAllText(path), JsonOptions) ?? throw new CliException($"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{path} is not a detection run's settings ({e.Message.Split('\n')[0]}).");
+        }
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+}

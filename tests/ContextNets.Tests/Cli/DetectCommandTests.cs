@@ -1,0 +1,35 @@
+namespace ContextNets.Tests.Cli;
+
+/// <summary>`ctxnet train --task detect` and `ctxnet eval` on a detection run refuse bad requests in one line, exit 2, leaving no run folder.</summary>
+public sealed class DetectCommandTests : IDisposable
+{
+    private readonly ContextNets.Tests.Data.TempDir _tmp = new();
+
+    [Theory]
+    [InlineData("--mixup 0.2", "--task detect does not use --mixup")]
+    [InlineData("--det-image-size 10", "--det-image-size 10 must be in [64, 1024]")]
+    [InlineData("--model resnet50", "--model resnet50 is not a detector")]
+    [InlineData("--det-train-scenes 0", "--det-train-scenes 0 and --det-val-scenes 100 must be at least 1")]
+    public void BadRequestsAreRefused(string options, string message)
+    {
+        string run = _tmp.File("run");
+        var (code, _, stderr) = CliProcess.Run($"train --task detect {options} --out {run}");
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
+    [Fact]
+    public void EvalOfADetectionRunWithoutACheckpointSaysSo()
+    {
+        string run = _tmp.File("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "detect.json"), "{\"Model\": \"maskrcnn_resnet18_fpn\"}");
+        var (code, _, stderr) = CliProcess.Run($"eval {run}");
+        Assert.Equal(2, code);
+        Assert.Contains("has no checkpoint yet", stderr);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
