@@ -70,3 +70,6 @@ public sealed class MaskRcnnCases() : PythonCases("make_maskrcnn_case.py")
 {
     protected override IEnumerable<string> SizeArguments(int size) => [];
 }
+
+/// <summary>torch's cross_entropy over score maps with an ignore index, made by tests/python/make_pixel_ce_case.py.</summary>
+public sealed class PixelCrossEntropyCases() : PythonCases("make_pixel_ce_case.py");
