@@ -17,6 +17,7 @@ internal static class EvalCommand
         {
             using var interrupt = Interrupt.Install();
             string dir = p.GetValue(run)!;
+            if (SegmentRun.Is(dir)) return p.GetResult(precision) is { Implicit: false } ? throw new CliException("--precision evaluates classifiers; segmentation runs are evaluated in float32.") : SegmentEval.Run(dir, p.GetValue(checkpoint)!);
             var (config, model, state) = RunModel.Load(dir, p.GetValue(checkpoint)!);
             using (model)
             {

@@ -62,8 +62,9 @@ internal sealed record SegmentRun
     public (ISegmentationSet Train, ISegmentationSet Val) OpenData()
     {
         if (Data != ScenesName) throw new CliException($"Segmentation data '{Data}' is not supported: use --data {ScenesName}.");
-        return (new SceneSegmentationSet(SceneSet.Load(Split.Train, TrainScenes, unchecked((int)Recipe.Seed))),
-            new SceneSegmentationSet(SceneSet.Load(Split.Test, ValScenes, seed: 0)));
+        string? root = Environment.GetEnvironmentVariable(RunData.FashionMnistVariable) is { Length: > 0 } r ? r : null;
+        return (new SceneSegmentationSet(SceneSet.Load(Split.Train, TrainScenes, unchecked((int)Recipe.Seed), root)),
+            new SceneSegmentationSet(SceneSet.Load(Split.Test, ValScenes, seed: 0, root)));
     }
 
     /// <summary>The run's segmenter loaded from its checkpoint <paramref name="checkpoint"/> (best or last), in eval mode.</summary>

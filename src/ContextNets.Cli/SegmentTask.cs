@@ -86,6 +86,11 @@ internal sealed class SegmentTask : ITrainTask
         {
             if (!Checkpoint.Exists(dir, SegmentationTrainer.Last)) throw new CliException($"{dir} has no checkpoint to resume from: the run stopped before its first epoch.");
             trainer.Resume();
+            if (trainer.State.Epoch >= config.Recipe.Epochs)
+            {
+                Console.WriteLine($"{dir} has finished its {config.Recipe.Epochs} epochs: nothing to resume (ctxnet eval {dir} scores it).");
+                return 0;
+            }
             Console.WriteLine($"Resuming {dir} after epoch {trainer.State.Epoch} of {config.Recipe.Epochs}.");
         }
         var r = config.Recipe;
