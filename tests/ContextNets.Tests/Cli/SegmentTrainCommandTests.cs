@@ -4,7 +4,7 @@ namespace ContextNets.Tests.Cli;
 
 /// <summary>
 /// `ctxnet train --task segment` end to end on a few generated scenes at a small size: the run folder, `ctxnet eval`
-/// reporting mIoU and pixel accuracy, --resume of a finished run, and the options a segmentation run refuses.
+/// reporting mIoU and pixel accuracy, `ctxnet segment` writing its PNGs at the image's size, --resume of a finished run, and the options a segmentation run refuses.
 /// </summary>
 public sealed class SegmentTrainCommandTests : IDisposable
 {
@@ -27,6 +27,20 @@ public sealed class SegmentTrainCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Matches(@"fcn_resnet18, checkpoint 'best' \(epoch 1\), on 2 val images at 48 px: mIoU \d+\.\d\d%, pixel accuracy \d+\.\d\d%", stdout);
         Assert.Contains("background", stdout, StringComparison.Ordinal);
+
+        string image = _tmp.File("scene.png"), pictures = _tmp.File("pictures");
+        var pixels = new byte[50 * 40 * 3];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7);
+        ContextNets.IO.Png.Write(image, pixels, 50, 40, 3);
+        (code, _, stderr) = CliProcess.Run($"segment {run} {image} --out {pictures}", Ci, timeoutSeconds: 600);
+        Assert.True(code == 0, stderr);
+        var classes = ContextNets.Data.ImageDecoder.Load(Path.Combine(pictures, "scene.classes.png"), 1);
+        Assert.Equal((50, 40), (classes.Width, classes.Height));
+        Assert.All(classes.Pixels, c => Assert.True(c < 11));
+        Assert.Equal(3, ContextNets.Data.ImageDecoder.Load(Path.Combine(pictures, "scene.overlay.png"), 3).Channels);
+        (code, _, stderr) = CliProcess.Run($"segment {run} {_tmp.File("missing.png")} --out {pictures}", Ci);
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", stderr, StringComparison.Ordinal);
 
         (code, stdout, stderr) = CliProcess.Run($"train --resume {run}", Ci, timeoutSeconds: 600);
         Assert.True(code == 0, stderr);
