@@ -63,9 +63,12 @@ internal sealed class SegmentTask : ITrainTask
             Recipe = recipe,
         };
         if (config.Data != SegmentRun.ScenesName) throw new CliException($"--task segment trains on --data {SegmentRun.ScenesName} (the generated scenes), not '{config.Data}'.");
+        // The data is opened before the run folder is made, so that a missing dataset leaves nothing behind.
+        Engine.EnsureNative();
+        var data = config.OpenData();
         string dir = TrainCommand.RunFolder(p.GetValue(TrainCommand.OutOpt), model);
         config.Save(dir);
-        return Train(config, dir, resume: false, cancel);
+        return Train(config, data, dir, resume: false, cancel);
     }
 
     public bool Owns(string run) => SegmentRun.Is(run);
@@ -73,13 +76,14 @@ internal sealed class SegmentTask : ITrainTask
     public int Resume(ParseResult p, string run, CancellationToken cancel)
     {
         TrainCommand.RefuseUnread(p, Name, []);
-        return Train(SegmentRun.Load(run), run, resume: true, cancel);
+        var config = SegmentRun.Load(run);
+        Engine.EnsureNative();
+        return Train(config, config.OpenData(), run, resume: true, cancel);
     }
 
-    private static int Train(SegmentRun config, string dir, bool resume, CancellationToken cancel)
+    private static int Train(SegmentRun config, (Data.Segmentation.ISegmentationSet Train, Data.Segmentation.ISegmentationSet Val) data, string dir, bool resume, CancellationToken cancel)
     {
-        Engine.EnsureNative();
-        var (train, val) = config.OpenData();
+        var (train, val) = data;
         using var model = config.CreateModel();
         using var trainer = new SegmentationTrainer(model, train, val, config.Recipe, dir, config.ToJson()) { Report = Console.WriteLine };
         if (resume)

@@ -47,6 +47,17 @@ public sealed class SegmentTrainCommandTests : IDisposable
         Assert.Contains("has finished its 1 epochs", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MissingFashionMnistLeavesNoRunFolder()
+    {
+        string run = _tmp.File("nodata"), empty = _tmp.File("empty");
+        Directory.CreateDirectory(empty);
+        var (code, _, stderr) = CliProcess.Run($"train {Tiny} --out {run}", new Dictionary<string, string>(Ci) { ["CTXNET_FASHION_MNIST"] = empty });
+        Assert.Equal(2, code);
+        Assert.Contains("Fashion-MNIST", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(run));
+    }
+
     [Theory]
     [InlineData("--mixup 0.2", "--task segment does not use --mixup")]
     [InlineData("--model resnet50", "trains a segmenter")]
