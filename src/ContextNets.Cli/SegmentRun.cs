@@ -76,17 +76,7 @@ internal sealed record SegmentRun
         if (!Checkpoint.Exists(run, checkpoint))
             throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
         Engine.EnsureNative();
-        var model = config.CreateModel();
-        try
-        {
-            var state = Checkpoint.Load(run, checkpoint, model);
-            model.Eval();
-            return (config, model, state);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var (model, state) = RunModel.FromCheckpoint(config.CreateModel(), run, checkpoint);
+        return (config, model, state);
     }
 }
