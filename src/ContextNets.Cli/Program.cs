@@ -7,6 +7,7 @@ var root = new RootCommand("ContextNets: convolutional networks with global-cont
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(SegmentCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

@@ -16,12 +16,18 @@ internal static class RunModel
         if (!Checkpoint.Exists(run, checkpoint))
             throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
         Engine.EnsureNative();
-        var model = RunNetwork.Create(config);
+        var (model, state) = FromCheckpoint(RunNetwork.Create(config), run, checkpoint);
+        return (config, model, state);
+    }
+
+    /// <summary>Loads the checkpoint into a fresh <paramref name="model"/> in eval mode; the model is disposed if that fails.</summary>
+    public static (T model, TrainingState state) FromCheckpoint<T>(T model, string run, string checkpoint) where T : Module
+    {
         try
         {
             var state = Checkpoint.Load(run, checkpoint, model);
             model.Eval();
-            return (config, model, state);
+            return (model, state);
         }
         catch
         {

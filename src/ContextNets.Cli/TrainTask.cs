@@ -37,6 +37,7 @@ internal static class TrainTasks
     public static readonly IReadOnlyList<ITrainTask> All =
     [
         new DetectTask(),
+        new SegmentTask(),
     ];
 
     public static IEnumerable<string> Names => [Classify, .. All.Select(t => t.Name)];

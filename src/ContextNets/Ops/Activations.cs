@@ -11,6 +11,13 @@ public static partial class F
     /// <summary>1 / (1 + exp(-x)), in the layout of x.</summary>
     public static Tensor Sigmoid(Tensor x) => Activation(x, "sigmoid", ActivationKernels.Sigmoid, ActivationKernels.SigmoidBackward);
 
+    /// <summary>x where positive, else <paramref name="slope"/> * x (slope &gt; 0), in the layout of x.</summary>
+    public static Tensor LeakyRelu(Tensor x, float slope = 0.01f)
+    {
+        if (!(slope > 0)) throw new ArgumentException($"LeakyRelu: the slope must be positive (its gradient reads the side from the output), got {slope}.");
+        return Activation(x, "leaky_relu", (a, y) => ActivationKernels.LeakyRelu(a, y, slope), (y, g, gx) => ActivationKernels.LeakyReluBackward(y, g, gx, slope));
+    }
+
     /// <summary>The square root, in the layout of x (NaN below 0, as in PyTorch); what ONNX files below opset 17 normalize with.</summary>
     public static Tensor Sqrt(Tensor x) => Activation(x, "sqrt", ActivationKernels.Sqrt, ActivationKernels.SqrtBackward);
 

@@ -13,6 +13,7 @@ namespace ContextNets.Training;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(CosineSchedule), "cosine")]
 [JsonDerivedType(typeof(StepSchedule), "step")]
+[JsonDerivedType(typeof(PolySchedule), "poly")]
 public abstract record LrSchedule
 {
     protected LrSchedule(double baseLr, long warmupSteps, double warmupStartLr, long interval)

@@ -16,6 +16,8 @@ public class ActivationTests
         { "sqrt", [7, 13] },
         { "sqrt", [2, 3, 4, 5] },
         { "sqrt", [2, 8, 64, 64] },
+        { "leaky_relu", [7, 13] },
+        { "leaky_relu", [2, 8, 64, 64] },
     };
 
     [Theory]
@@ -45,6 +47,7 @@ public class ActivationTests
     [InlineData("relu")]
     [InlineData("sigmoid")]
     [InlineData("sqrt")]
+    [InlineData("leaky_relu")]
     public void OutputKeepsTheInputLayout(string op)
     {
         using var scope = Tensor.Scope();
@@ -71,12 +74,24 @@ public class ActivationTests
         return x;
     }
 
-    private static Tensor Apply(string op, Tensor x) => op switch { "relu" => F.Relu(x), "sigmoid" => F.Sigmoid(x), _ => F.Sqrt(x) };
-    private static RefTensor Ref(string op, RefTensor x) => op switch { "relu" => RefActivations.Relu(x), "sigmoid" => RefActivations.Sigmoid(x), _ => RefActivations.Sqrt(x) };
+    // inplace_abn's default slope, the one CCNet's head uses.
+    private const float Slope = 0.01f;
+
+    private static Tensor Apply(string op, Tensor x) => op switch
+    {
+        "relu" => F.Relu(x), "sigmoid" => F.Sigmoid(x), "leaky_relu" => F.LeakyRelu(x, Slope), _ => F.Sqrt(x),
+    };
+
+    private static RefTensor Ref(string op, RefTensor x) => op switch
+    {
+        "relu" => RefActivations.Relu(x), "sigmoid" => RefActivations.Sigmoid(x), "leaky_relu" => RefActivations.LeakyRelu(x, Slope), _ => RefActivations.Sqrt(x),
+    };
+
     private static RefTensor RefBackward(string op, RefTensor x, RefTensor gy) => op switch
     {
         "relu" => RefActivations.ReluBackward(x, gy),
         "sigmoid" => RefActivations.SigmoidBackward(x, gy),
+        "leaky_relu" => RefActivations.LeakyReluBackward(x, gy, Slope),
         _ => RefActivations.SqrtBackward(x, gy),
     };
 }

@@ -7,6 +7,10 @@ internal static class RefActivations
 
     public static RefTensor ReluBackward(RefTensor x, RefTensor gy) => Zip(x, gy, (v, g) => v > 0 ? g : 0);
 
+    public static RefTensor LeakyRelu(RefTensor x, double slope) => Map(x, v => v > 0 ? v : slope * v);
+
+    public static RefTensor LeakyReluBackward(RefTensor x, RefTensor gy, double slope) => Zip(x, gy, (v, g) => v > 0 ? g : slope * g);
+
     public static RefTensor Sigmoid(RefTensor x) => Map(x, v => 1 / (1 + Math.Exp(-v)));
 
     public static RefTensor SigmoidBackward(RefTensor x, RefTensor gy) => Zip(x, gy, (v, g) =>

@@ -76,3 +76,6 @@ public sealed class MaskRcnnTrainCases() : PythonCases("make_maskrcnn_train_case
 {
     protected override IEnumerable<string> SizeArguments(int size) => [];
 }
+
+/// <summary>torch's cross_entropy over score maps with an ignore index, made by tests/python/make_pixel_ce_case.py.</summary>
+public sealed class PixelCrossEntropyCases() : PythonCases("make_pixel_ce_case.py");

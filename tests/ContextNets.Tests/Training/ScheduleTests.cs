@@ -45,6 +45,20 @@ public class ScheduleTests
     }
 
     [Fact]
+    public void PolyFallsAsAPowerOfTheStepsLeft()
+    {
+        var s = new PolySchedule(baseLr: 0.02, totalSteps: 110, power: 0.9, warmupSteps: 10, warmupStartLr: 0.002);
+        Near(0.002, s.LrAt(0));
+        Near(0.02, s.LrAt(10));
+        Near(0.02 * Math.Pow(0.5, 0.9), s.LrAt(60));
+        Near(0.02 * Math.Pow(0.1, 0.9), s.LrAt(100));
+        Near(0, s.LrAt(110));
+        Near(0, s.LrAt(500));
+        var json = JsonSerializer.Serialize<LrSchedule>(s);
+        Assert.Equal(s, JsonSerializer.Deserialize<LrSchedule>(json));
+    }
+
+    [Fact]
     public void PerEpochIntervalHoldsTheRateWithinAnEpoch()
     {
         // 10 steps per epoch, 2 warmup epochs, 10 epochs: timm's per-epoch cosine.

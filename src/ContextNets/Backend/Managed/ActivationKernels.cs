@@ -40,6 +40,20 @@ internal static unsafe class ActivationKernels
             for (; i < v.Length; i++) o[i] = v[i] > 0 ? g[i] : 0f;
         });
 
+    /// <summary>x where positive, else slope * x (inplace_abn's leaky_relu, slope 0.01 by default).</summary>
+    public static void LeakyRelu(Tensor x, Tensor y, float slope) =>
+        Chunks(x.Numel, x.Data, null, y.Data, (a, _, o) =>
+        {
+            for (int i = 0; i < a.Length; i++) o[i] = a[i] > 0 ? a[i] : slope * a[i];
+        });
+
+    /// <summary>gx = gy where the output is positive, else slope * gy: a positive slope keeps the sign, so y tells the side.</summary>
+    public static void LeakyReluBackward(Tensor y, Tensor gy, Tensor gx, float slope) =>
+        Chunks(y.Numel, y.Data, gy.Data, gx.Data, (v, g, o) =>
+        {
+            for (int i = 0; i < v.Length; i++) o[i] = v[i] > 0 ? g[i] : slope * g[i];
+        });
+
     /// <summary>gx = gy * s * (1 - s), from the saved output s.</summary>
     public static void SigmoidBackward(Tensor y, Tensor gy, Tensor gx) =>
         Chunks(y.Numel, y.Data, gy.Data, gx.Data, static (s, g, o) =>

@@ -12,10 +12,13 @@ public enum SegmentationHead
 
     /// <summary>torchvision's DeepLabHead: ASPP at rates 12, 24, 36, then a 3x3 conv-BN-ReLU and the classifier.</summary>
     DeepLabV3,
+
+    /// <summary>CCNet's RCCA head: reduce, criss-cross attention twice with shared weights, refine, bottleneck over the concatenation.</summary>
+    CcNet,
 }
 
 /// <summary>
-/// torchvision's SimpleSegmentationModel (FCN, DeepLabV3) on any ResNet-family body of the zoo: `backbone` (the headless
+/// torchvision's SimpleSegmentationModel (FCN, DeepLabV3, and CCNet's head in the same frame) on any ResNet-family body of the zoo: `backbone` (the headless
 /// body, dilated to output stride 8 as torchvision's fcn_resnet50 and deeplabv3_resnet50 build it), `classifier` (the
 /// head on the last stage) and, optionally, `aux_classifier` (an FCNHead on the stage before it). Forward gives the
 /// class scores [N, K, H, W] at the input's size by bilinear upsampling (align_corners False), as torchvision's `out`.
@@ -23,7 +26,7 @@ public enum SegmentationHead
 public sealed class Segmenter : Module, IOutputModel
 {
     private readonly ResNet _backbone;
-    private readonly Sequential _classifier;
+    private readonly Module _classifier;
     private readonly Sequential? _aux;
 
     public Segmenter(ResNet backbone, SegmentationHead head, int classes, bool aux)
@@ -36,13 +39,19 @@ public sealed class Segmenter : Module, IOutputModel
         Head = head;
         _backbone = Register("backbone", backbone);
         int last = backbone.Features[^1].Channels;
-        _classifier = Register("classifier", head == SegmentationHead.Fcn ? SegmentationHeads.Fcn(last, classes) : SegmentationHeads.DeepLab(last, classes));
+        _classifier = Register<Module>("classifier", head switch
+        {
+            SegmentationHead.Fcn => SegmentationHeads.Fcn(last, classes),
+            SegmentationHead.DeepLabV3 => SegmentationHeads.DeepLab(last, classes),
+            _ => new CcNetHead(last, classes),
+        });
         if (aux) _aux = Register("aux_classifier", SegmentationHeads.Fcn(backbone.Features[^2].Channels, classes));
     }
 
     public int Classes { get; }
     public SegmentationHead Head { get; }
     public ResNet Backbone => _backbone;
+    public Module Classifier => _classifier;
     public bool HasAux => _aux is not null;
 
     /// <summary>Class scores [N, K, H, W] at the input's size (torchvision's `out`).</summary>

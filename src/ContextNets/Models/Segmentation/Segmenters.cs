@@ -2,8 +2,9 @@ namespace ContextNets.Models.Segmentation;
 
 /// <summary>
 /// The segmenters by name: torchvision's fcn_resnet50 and deeplabv3_resnet50 (the body at output stride 8, 21 classes
-/// by default as torchvision's), and `fcn_&lt;zoo backbone&gt;` / `deeplabv3_&lt;zoo backbone&gt;` for every ImageNet
-/// body of the zoo, with its attention blocks (deeplabv3_resnest50d is the ResNeSt paper's setting).
+/// by default as torchvision's), and `fcn_&lt;zoo backbone&gt;` / `deeplabv3_&lt;zoo backbone&gt;` / `ccnet_&lt;zoo
+/// backbone&gt;` (CCNet's head) for every ImageNet body of the zoo, with its attention blocks (deeplabv3_resnest50d is
+/// the ResNeSt paper's setting).
 /// </summary>
 public static class Segmenters
 {
@@ -19,7 +20,7 @@ public static class Segmenters
     public static Segmenter Create(string name, int classes = DefaultClasses, bool aux = false, int outputStride = 8, int? inChannels = null, int seed = Zoo.DefaultSeed)
     {
         if (!TryParse(name, out var head, out var backbone))
-            throw new ArgumentException($"No segmenter named '{name}': segmenters are fcn_<backbone> or deeplabv3_<backbone> with an ImageNet backbone of the zoo (e.g. deeplabv3_resnet50).");
+            throw new ArgumentException($"No segmenter named '{name}': segmenters are fcn_<backbone>, deeplabv3_<backbone> or ccnet_<backbone> with an ImageNet backbone of the zoo (e.g. deeplabv3_resnet50).");
         var body = Zoo.CreateBackbone(backbone, outputStride, inChannels, seed);
         using var seeded = NN.Initializers.Seeded(seed + 1);
         return new Segmenter(body, head, classes, aux);
@@ -30,6 +31,7 @@ public static class Segmenters
         ArgumentNullException.ThrowIfNull(name);
         (head, backbone) = name.StartsWith("fcn_", StringComparison.Ordinal) ? (SegmentationHead.Fcn, name[4..])
             : name.StartsWith("deeplabv3_", StringComparison.Ordinal) ? (SegmentationHead.DeepLabV3, name[10..])
+            : name.StartsWith("ccnet_", StringComparison.Ordinal) ? (SegmentationHead.CcNet, name[6..])
             : (default, "");
         return backbone.Length > 0 && Zoo.Contains(backbone) && Zoo.Entry(backbone).InputSize >= 64;
     }

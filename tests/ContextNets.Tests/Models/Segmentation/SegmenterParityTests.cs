@@ -6,8 +6,9 @@ using Xunit.Abstractions;
 namespace ContextNets.Tests.Models.Segmentation;
 
 /// <summary>
-/// Parity with torchvision 0.14's fcn_resnet50 and deeplabv3_resnet50 (5 classes, random weights, non-trivial
-/// BatchNorm), built by Debian's PyTorch: the checkpoint loads strictly under torchvision's keys, and `out` (and `aux`)
+/// Parity with torchvision 0.14's fcn_resnet50 and deeplabv3_resnet50, and with ccnet_resnet50 (the same frame with
+/// the CCNet head of tests/python/ccnet_head.py, gamma 0.7) (5 classes, random weights, non-trivial BatchNorm), built
+/// by Debian's PyTorch: the checkpoint loads strictly under torchvision's keys, and `out` (and `aux`)
 /// match the float64 reference to 1e-4 of their scale, the criterion of <see cref="Models.TorchvisionParityTests"/>.
 /// </summary>
 [Trait(Tier.Key, Tier.External)]
@@ -18,6 +19,7 @@ public class SegmenterParityTests(SegmentationCases cases, ITestOutputHelper out
     [Theory]
     [InlineData("fcn_resnet50", false, 36)]
     [InlineData("deeplabv3_resnet50", true, 36)]
+    [InlineData("ccnet_resnet50", true, 36)]
     public void OutMatchesTorchvision(string name, bool aux, int size)
     {
         string caseName = aux ? name + "_aux" : name;

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContextNets.Data;
+using ContextNets.Data.Scenes;
+using ContextNets.Data.Segmentation;
+using ContextNets.Models.Segmentation;
+using ContextNets.Training;
+using ContextNets.Training.Segmentation;
+
+namespace ContextNets.Cli;
+
+/// <summary>
+/// A segmentation run folder: its segment.json (this record: the segmenter, the data, its classes and the recipe) and
+/// the checkpoints of <see cref="SegmentationTrainer"/>. Enough to resume the run, evaluate it and segment with it.
+/// </summary>
+internal sealed record SegmentRun
+{
+    public const string ConfigFile = "segment.json", ScenesName = "scenes";
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public string Model { get; init; } = "";
+
+    /// <summary>"scenes" (the generated Fashion-MNIST scenes), or the full path of an image + label-map folder.</summary>
+    public string Data { get; init; } = ScenesName;
+    public int TrainScenes { get; init; }
+    public int ValScenes { get; init; }
+    public string[] Classes { get; init; } = [];
+    public SegmentationRecipe Recipe { get; init; } = new();
+
+    public static bool Is(string run) => File.Exists(Path.Combine(run, ConfigFile));
+
+    public JsonObject ToJson() => (JsonObject)JsonSerializer.SerializeToNode(this, Json)!;
+
+    public void Save(string run)
+    {
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, ConfigFile), ToJson().ToJsonString(Json));
+    }
+
+    public static SegmentRun Load(string run)
+    {
+        string path = Path.Combine(run, ConfigFile);
+        if (!File.Exists(path)) throw new CliException($"{run} is not a segmentation run: it has no {ConfigFile}.");
+        try
+        {
+            var config = JsonSerializer.Deserialize<SegmentRun>(File.ReadAllText(path), Json) ?? throw new CliException($"{path} is empty.");
+            if (!Segmenters.IsSegmenter(config.Model) || config.Classes.Length < 2)
+                throw new CliException($"{path} names no segmenter with classes (model '{config.Model}', {config.Classes.Length} classes).");
+            return config;
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{path} is not a valid segmentation run config: {e.Message}");
+        }
+    }
+
+    /// <summary>The segmenter of this run, freshly initialized (the checkpoint is loaded on top).</summary>
+    public Segmenter CreateModel() =>
+        Segmenters.Create(Model, Classes.Length, aux: false, outputStride: Recipe.OutputStride, seed: unchecked((int)Recipe.Seed));
+
+    /// <summary>The training and validation sets.</summary>
+    public (ISegmentationSet Train, ISegmentationSet Val) OpenData()
+    {
+        if (Data != ScenesName) throw new CliException($"Segmentation data '{Data}' is not supported: use --data {ScenesName}.");
+        string? root = Environment.GetEnvironmentVariable(RunData.FashionMnistVariable) is { Length: > 0 } r ? r : null;
+        return (new SceneSegmentationSet(SceneSet.Load(Split.Train, TrainScenes, unchecked((int)Recipe.Seed), root)),
+            new SceneSegmentationSet(SceneSet.Load(Split.Test, ValScenes, seed: 0, root)));
+    }
+
+    /// <summary>The run's segmenter loaded from its checkpoint <paramref name="checkpoint"/> (best or last), in eval mode.</summary>
+    public static (SegmentRun Config, Segmenter Model, TrainingState State) LoadModel(string run, string checkpoint)
+    {
+        var config = Load(run);
+        if (checkpoint is not (SegmentationTrainer.Best or SegmentationTrainer.Last))
+            throw new CliException($"--checkpoint is best or last, not '{checkpoint}'.");
+        if (!Checkpoint.Exists(run, checkpoint))
+            throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
+        Engine.EnsureNative();
+        var (model, state) = RunModel.FromCheckpoint(config.CreateModel(), run, checkpoint);
+        return (config, model, state);
+    }
+}
