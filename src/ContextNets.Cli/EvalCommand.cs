@@ -17,6 +17,7 @@ internal static class EvalCommand
         {
             using var interrupt = Interrupt.Install();
             string dir = p.GetValue(run)!;
+            if (VideoRunConfig.IsIn(dir)) return VideoEvaluation.Eval(dir, p.GetValue(checkpoint)!, p.GetValue(precision), interrupt.Token);
             var (config, model, state) = RunModel.Load(dir, p.GetValue(checkpoint)!);
             using (model)
             {

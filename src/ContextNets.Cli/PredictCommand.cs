@@ -13,7 +13,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var run = new Argument<string>("RUN") { Description = "A run folder made by ctxnet train." };
-        var images = new Argument<string[]>("IMAGE") { Description = "PNG or JPEG files.", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("IMAGE") { Description = "PNG or JPEG files (for a video run: clip folders of frames).", Arity = ArgumentArity.OneOrMore };
         var checkpoint = new Option<string>("--checkpoint") { Description = "best or last.", DefaultValueFactory = _ => Trainer.Best };
         var top = new Option<int>("--top") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
         var command = new Command("predict", "Classify images with a trained run.") { run, images, checkpoint, top };
@@ -21,6 +21,7 @@ internal static class PredictCommand
         {
             var files = p.GetValue(images)!;
             int k = p.GetValue(top);
+            if (VideoRunConfig.IsIn(p.GetValue(run)!)) return VideoEvaluation.Predict(p.GetValue(run)!, files, p.GetValue(checkpoint)!, k);
             if (k < 1) throw new CliException($"--top must be at least 1, not {k}.");
             foreach (var f in files)
                 if (!File.Exists(f)) throw new CliException($"The image {f} does not exist.");

@@ -36,6 +36,7 @@ internal static class TrainTasks
 
     public static readonly IReadOnlyList<ITrainTask> All =
     [
+        new VideoTask(),
     ];
 
     public static IEnumerable<string> Names => [Classify, .. All.Select(t => t.Name)];
