@@ -64,7 +64,7 @@ internal static class OnnxCases
             F.CopyInto(src, t);
         }
         foreach (var (_, m) in model.NamedModules())
-            if (m is BatchNorm2d bn)
+            if (m is BatchNorm bn)
             {
                 Fill(bn.Weight, () => rng.Uniform(0.5, 1.5));
                 Fill(bn.Bias, () => 0.2 * rng.Normal());
