@@ -69,7 +69,7 @@ internal static class VideoEvaluation
             sampler.Write(frames[index], clips[index], rng, dst, strideC, strideT, strideH, strideW);
     }
 
-    private static (VideoRunConfig config, Module model, TrainingState state) Load(string run, string checkpoint)
+    internal static (VideoRunConfig config, Module model, TrainingState state) Load(string run, string checkpoint)
     {
         if (!RunModel.CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", RunModel.CheckpointNames)}, not '{checkpoint}'.");
         var config = VideoRunConfig.Load(run);
