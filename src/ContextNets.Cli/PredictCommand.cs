@@ -34,15 +34,20 @@ internal static class PredictCommand
                 var logits = model.Forward(batch.Images);
                 for (int i = 0; i < files.Length; i++)
                 {
-                    var probs = Classification.Softmax(logits, i);
-                    Console.WriteLine(files[i]);
-                    foreach (var c in Enumerable.Range(0, probs.Length).OrderByDescending(c => probs[c]).ThenBy(c => c).Take(k))
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100 * probs[c],6:F2}%  {config.Classes[c]}"));
+                    PrintTop(files[i], Classification.Softmax(logits, i), config.Classes, k);
                 }
             }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The input's name, then its <paramref name="top"/> most probable classes, one a line.</summary>
+    internal static void PrintTop(string input, double[] probs, string[] classes, int top)
+    {
+        Console.WriteLine(input);
+        foreach (var c in Enumerable.Range(0, probs.Length).OrderByDescending(c => probs[c]).ThenBy(c => c).Take(top))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100 * probs[c],6:F2}%  {classes[c]}"));
     }
 
     /// <summary>

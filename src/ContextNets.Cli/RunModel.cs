@@ -10,18 +10,30 @@ internal static class RunModel
 
     public static (RunConfig config, Module model, TrainingState state) Load(string run, string checkpoint)
     {
-        if (!CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", CheckpointNames)}, not '{checkpoint}'.");
+        RequireName(checkpoint);
         var config = RunConfig.Load(run);
         RunNetwork.Require(config);
+        var (model, state) = Restore(run, checkpoint, () => RunNetwork.Create(config));
+        return (config, model, state);
+    }
+
+    public static void RequireName(string checkpoint)
+    {
+        if (!CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", CheckpointNames)}, not '{checkpoint}'.");
+    }
+
+    /// <summary>The model <paramref name="create"/> builds, with the weights of the run's checkpoint, in eval mode.</summary>
+    public static (Module model, TrainingState state) Restore(string run, string checkpoint, Func<Module> create)
+    {
         if (!Checkpoint.Exists(run, checkpoint))
             throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
         Engine.EnsureNative();
-        var model = RunNetwork.Create(config);
+        var model = create();
         try
         {
             var state = Checkpoint.Load(run, checkpoint, model);
             model.Eval();
-            return (config, model, state);
+            return (model, state);
         }
         catch
         {

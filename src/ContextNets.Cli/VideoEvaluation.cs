@@ -45,10 +45,7 @@ internal static class VideoEvaluation
             var logits = model.Forward(batch.Images);
             for (int i = 0; i < clips.Length; i++)
             {
-                var probs = Classification.Softmax(logits, i);
-                Console.WriteLine(clips[i]);
-                foreach (var c in Enumerable.Range(0, probs.Length).OrderByDescending(c => probs[c]).ThenBy(c => c).Take(top))
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100 * probs[c],6:F2}%  {config.Classes[c]}"));
+                PredictCommand.PrintTop(clips[i], Classification.Softmax(logits, i), config.Classes, top);
             }
         }
         return 0;
@@ -71,22 +68,9 @@ internal static class VideoEvaluation
 
     internal static (VideoRunConfig config, Module model, TrainingState state) Load(string run, string checkpoint)
     {
-        if (!RunModel.CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", RunModel.CheckpointNames)}, not '{checkpoint}'.");
+        RunModel.RequireName(checkpoint);
         var config = VideoRunConfig.Load(run);
-        if (!Checkpoint.Exists(run, checkpoint))
-            throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
-        Engine.EnsureNative();
-        var model = VideoTraining.Create(config);
-        try
-        {
-            var state = Checkpoint.Load(run, checkpoint, model);
-            model.Eval();
-            return (config, model, state);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var (model, state) = RunModel.Restore(run, checkpoint, () => VideoTraining.Create(config));
+        return (config, model, state);
     }
 }

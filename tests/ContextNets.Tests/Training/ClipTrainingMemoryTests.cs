@@ -23,27 +23,12 @@ public sealed class ClipTrainingMemoryTests(ITestOutputHelper output) : IDisposa
 
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>Four classes of 6x6 squares whose grey level tells the class.</summary>
-    private sealed class Squares : IDataset
-    {
-        public int Count => 16;
-        public IReadOnlyList<string> Classes { get; } = ["a", "b", "c", "d"];
-        public int Label(int index) => index % 4;
-
-        public Image8 Image(int index)
-        {
-            var image = new Image8(6, 6, 1);
-            Array.Fill(image.Pixels, (byte)(60 + 50 * Label(index)));
-            return image;
-        }
-    }
-
     [Fact]
     public void NinetySixClipStepsThroughTheTrainerKeepNativeMemoryFlat()
     {
         const int epochs = 12, warmup = 3;
-        var train = new GeneratedClips(new MovingItemClips(new Squares(), 16, seed: 1, frames: 4, side: 24));
-        var test = new GeneratedClips(new MovingItemClips(new Squares(), 4, seed: 2, frames: 4, side: 24));
+        var train = new GeneratedClips(new MovingItemClips(new SquareItems(16, 4, 6, 60, 50), 16, seed: 1, frames: 4, side: 24));
+        var test = new GeneratedClips(new MovingItemClips(new SquareItems(16, 4, 6, 60, 50), 4, seed: 2, frames: 4, side: 24));
         Initializers.Seed(1);
         using var model = VideoZoo.Create("i3d_small_nl", numClasses: 4, inChannels: 1, seed: 1);
         using var trainLoader = new DataLoader(train, new LoaderOptions { BatchSize = 2, DropLast = true, Seed = 1 });

@@ -113,7 +113,7 @@ public class ClipFolderTests
     [Fact]
     public void GeneratedClipsAreBatchedAsTheGeneratorMadeThem()
     {
-        var moving = new MovingItemClips(new Squares(), 6, seed: 2, frames: 4, side: 24);
+        var moving = new MovingItemClips(new SquareItems(8, 2, 6, 100, 100), 6, seed: 2, frames: 4, side: 24);
         using var loader = new DataLoader(new GeneratedClips(moving), new LoaderOptions { BatchSize = 3, Shuffle = false });
         using var batch = loader.MakeBatch(0, 1);
         Assert.Equal(new Shape(3, 1, 4, 24, 24), batch.Images.Shape);
@@ -122,21 +122,6 @@ public class ClipFolderTests
         {
             Assert.Equal(moving.Label(3 + i), batch.Labels[i]);
             Assert.Equal(moving.Clip(3 + i), values.AsSpan(i * 4 * 24 * 24, 4 * 24 * 24).ToArray());
-        }
-    }
-
-    /// <summary>Two classes of 6x6 squares whose grey level tells the class.</summary>
-    private sealed class Squares : IDataset
-    {
-        public int Count => 8;
-        public IReadOnlyList<string> Classes { get; } = ["dark", "light"];
-        public int Label(int index) => index % 2;
-
-        public Image8 Image(int index)
-        {
-            var image = new Image8(6, 6, 1);
-            Array.Fill(image.Pixels, (byte)(100 + 100 * Label(index)));
-            return image;
         }
     }
 }
