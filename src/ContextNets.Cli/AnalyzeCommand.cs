@@ -36,7 +36,8 @@ internal static class AnalyzeCommand
             var options = new AnalyzeOptions(p.GetValue(run)!, p.GetValue(images), p.GetValue(queries), p.GetValue(show), p.GetValue(checkpoint)!, p.GetValue(outDir));
             options.Check();
             using var interrupt = Interrupt.Install();
-            Run(options, interrupt.Token);
+            if (VideoRunConfig.IsIn(options.Run)) VideoAnalysis.Run(options, interrupt.Token);
+            else Run(options, interrupt.Token);
             return 0;
         });
         return command;

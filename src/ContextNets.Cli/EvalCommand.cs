@@ -17,8 +17,9 @@ internal static class EvalCommand
         {
             using var interrupt = Interrupt.Install();
             string dir = p.GetValue(run)!;
-            if (DetectEval.Owns(dir)) return DetectEval.Run(dir, interrupt.Token);
+            if (DetectEval.Owns(dir)) return p.GetResult(precision) is { Implicit: false } ? throw new CliException("--precision evaluates classifiers; detection runs are evaluated in float32.") : DetectEval.Run(dir, interrupt.Token);
             if (SegmentRun.Is(dir)) return p.GetResult(precision) is { Implicit: false } ? throw new CliException("--precision evaluates classifiers; segmentation runs are evaluated in float32.") : SegmentEval.Run(dir, p.GetValue(checkpoint)!);
+            if (VideoRunConfig.IsIn(dir)) return VideoEvaluation.Eval(dir, p.GetValue(checkpoint)!, p.GetValue(precision), interrupt.Token);
             var (config, model, state) = RunModel.Load(dir, p.GetValue(checkpoint)!);
             using (model)
             {

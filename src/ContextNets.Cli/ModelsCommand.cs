@@ -23,6 +23,7 @@ internal static class ModelsCommand
         {
             string? one = result.GetValue(name), basis = result.GetValue(compare);
             int? side = result.GetValue(size);
+            if (one is not null && basis is null && Models.Video.VideoZoo.Contains(one)) { VideoModels.Detail(one); return 0; }
             foreach (var n in new[] { one, basis })
                 if (n is not null && !Zoo.Contains(n))
                 {
@@ -36,6 +37,7 @@ internal static class ModelsCommand
             }
             if (one is not null) Detail(one, basis, side);
             else Table(basis, side);
+            if (one is null && basis is null) VideoModels.Table();
             return 0;
         });
         return command;

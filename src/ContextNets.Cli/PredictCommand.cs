@@ -13,7 +13,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var run = new Argument<string>("RUN") { Description = "A run folder made by ctxnet train." };
-        var images = new Argument<string[]>("IMAGE") { Description = "PNG or JPEG files.", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("IMAGE") { Description = "PNG or JPEG files (for a video run: clip folders of frames).", Arity = ArgumentArity.OneOrMore };
         var checkpoint = new Option<string>("--checkpoint") { Description = "best or last.", DefaultValueFactory = _ => Trainer.Best };
         var top = new Option<int>("--top") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
         var command = new Command("predict", "Classify images with a trained run.") { run, images, checkpoint, top };
@@ -21,6 +21,7 @@ internal static class PredictCommand
         {
             var files = p.GetValue(images)!;
             int k = p.GetValue(top);
+            if (VideoRunConfig.IsIn(p.GetValue(run)!)) return VideoEvaluation.Predict(p.GetValue(run)!, files, p.GetValue(checkpoint)!, k);
             if (k < 1) throw new CliException($"--top must be at least 1, not {k}.");
             foreach (var f in files)
                 if (!File.Exists(f)) throw new CliException($"The image {f} does not exist.");
@@ -33,15 +34,20 @@ internal static class PredictCommand
                 var logits = model.Forward(batch.Images);
                 for (int i = 0; i < files.Length; i++)
                 {
-                    var probs = Classification.Softmax(logits, i);
-                    Console.WriteLine(files[i]);
-                    foreach (var c in Enumerable.Range(0, probs.Length).OrderByDescending(c => probs[c]).ThenBy(c => c).Take(k))
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100 * probs[c],6:F2}%  {config.Classes[c]}"));
+                    PrintTop(files[i], Classification.Softmax(logits, i), config.Classes, k);
                 }
             }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The input's name, then its <paramref name="top"/> most probable classes, one a line.</summary>
+    internal static void PrintTop(string input, double[] probs, string[] classes, int top)
+    {
+        Console.WriteLine(input);
+        foreach (var c in Enumerable.Range(0, probs.Length).OrderByDescending(c => probs[c]).ThenBy(c => c).Take(top))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {100 * probs[c],6:F2}%  {classes[c]}"));
     }
 
     /// <summary>

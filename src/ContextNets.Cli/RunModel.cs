@@ -10,19 +10,28 @@ internal static class RunModel
 
     public static (RunConfig config, Module model, TrainingState state) Load(string run, string checkpoint)
     {
-        if (!CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", CheckpointNames)}, not '{checkpoint}'.");
+        RequireName(checkpoint);
         var config = RunConfig.Load(run);
         RunNetwork.Require(config);
-        if (!Checkpoint.Exists(run, checkpoint))
-            throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
-        Engine.EnsureNative();
-        var (model, state) = FromCheckpoint(RunNetwork.Create(config), run, checkpoint);
+        var (model, state) = Restore(run, checkpoint, () => RunNetwork.Create(config));
         return (config, model, state);
     }
 
-    /// <summary>Loads the checkpoint into a fresh <paramref name="model"/> in eval mode; the model is disposed if that fails.</summary>
-    public static (T model, TrainingState state) FromCheckpoint<T>(T model, string run, string checkpoint) where T : Module
+    public static void RequireName(string checkpoint)
     {
+        if (!CheckpointNames.Contains(checkpoint)) throw new CliException($"--checkpoint is {string.Join(" or ", CheckpointNames)}, not '{checkpoint}'.");
+    }
+
+    /// <summary>
+    /// The model <paramref name="create"/> builds, with the weights of the run's checkpoint, in eval mode; the model is
+    /// disposed if loading fails.
+    /// </summary>
+    public static (T model, TrainingState state) Restore<T>(string run, string checkpoint, Func<T> create) where T : Module
+    {
+        if (!Checkpoint.Exists(run, checkpoint))
+            throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
+        Engine.EnsureNative();
+        var model = create();
         try
         {
             var state = Checkpoint.Load(run, checkpoint, model);

@@ -73,10 +73,7 @@ internal sealed record SegmentRun
         var config = Load(run);
         if (checkpoint is not (SegmentationTrainer.Best or SegmentationTrainer.Last))
             throw new CliException($"--checkpoint is best or last, not '{checkpoint}'.");
-        if (!Checkpoint.Exists(run, checkpoint))
-            throw new CliException($"{run} has no '{checkpoint}' checkpoint ({checkpoint}.json): the run has not finished an epoch.");
-        Engine.EnsureNative();
-        var (model, state) = RunModel.FromCheckpoint(config.CreateModel(), run, checkpoint);
+        var (model, state) = RunModel.Restore(run, checkpoint, config.CreateModel);
         return (config, model, state);
     }
 }

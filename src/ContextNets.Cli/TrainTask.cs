@@ -38,6 +38,7 @@ internal static class TrainTasks
     [
         new DetectTask(),
         new SegmentTask(),
+        new VideoTask(),
     ];
 
     public static IEnumerable<string> Names => [Classify, .. All.Select(t => t.Name)];

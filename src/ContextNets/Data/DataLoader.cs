@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using ContextNets.Data.Clips;
 using ContextNets.Data.Transforms;
 
 namespace ContextNets.Data;
@@ -14,18 +15,35 @@ namespace ContextNets.Data;
 /// whatever the timing, and a run resumed at an epoch sees what it would have seen.
 /// Ending the enumeration early (break, or disposing the loader) stops the thread
 /// and frees the batches it had made and not handed out.
+/// A loader of clips (<see cref="IClipSource"/>) batches them as [N, C, T, H, W] in <see cref="Engine.ClipFormat"/> the same way.
 /// </summary>
 public sealed class DataLoader : IDisposable
 {
     private const long OrderStream = 0x4F52444552, SampleStream = 0x53414D504C45, MixStream = 0x4D4958;
 
-    private readonly IDataset _dataset;
+    private readonly IDataset? _dataset;
+    private readonly IClipSource? _clips;
     private readonly IImageTransform? _transform;
-    private readonly Normalize _normalize;
+    private readonly Normalize? _normalize;
     private Producer? _active;
     private bool _disposed;
 
     public DataLoader(IDataset dataset, IImageTransform? transform, Normalize normalize, LoaderOptions? options = null)
+        : this(options, dataset.Count, dataset.Classes.Count)
+    {
+        _dataset = dataset;
+        _transform = transform;
+        _normalize = normalize;
+    }
+
+    /// <summary>A loader of clips; mixup is for images only.</summary>
+    public DataLoader(IClipSource clips, LoaderOptions? options = null) : this(options, clips.Count, clips.Classes.Count)
+    {
+        if (Options.Mix is not null) throw new ArgumentException("Mixup and CutMix mix images; a loader of clips does not mix.");
+        _clips = clips;
+    }
+
+    private DataLoader(LoaderOptions? options, int count, int classes)
     {
         Options = options ?? new LoaderOptions();
         if (Options.BatchSize < 1 || Options.Prefetch < 1)
@@ -34,19 +52,25 @@ public sealed class DataLoader : IDisposable
             throw new ArgumentException($"Shard {Options.ShardIndex} of {Options.ShardCount} does not exist.");
         if (Options.ShardCount > 1 && (Options.BatchSize % Options.ShardCount != 0 || !Options.DropLast))
             throw new ArgumentException($"A batch of {Options.BatchSize} is split into {Options.ShardCount} equal shards only when it divides evenly and short batches are dropped.");
-        if (Options.Mix is { } mix && mix.NumClasses != dataset.Classes.Count)
-            throw new ArgumentException($"Mixup is set up for {mix.NumClasses} classes, but the dataset has {dataset.Classes.Count}.");
-        _dataset = dataset;
-        _transform = transform;
-        _normalize = normalize;
+        if (Options.Mix is { } mix && mix.NumClasses != classes)
+            throw new ArgumentException($"Mixup is set up for {mix.NumClasses} classes, but the dataset has {classes}.");
+        Count = count;
         if (BatchCount == 0)
-            throw new ArgumentException($"The dataset's {dataset.Count} samples make no batch of {Options.BatchSize} with DropLast.");
+            throw new ArgumentException($"The dataset's {count} samples make no batch of {Options.BatchSize} with DropLast.");
     }
 
     public LoaderOptions Options { get; }
-    public IDataset Dataset => _dataset;
 
-    public int BatchCount => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+    /// <summary>The images batched; a loader of clips has none (see <see cref="Clips"/>).</summary>
+    public IDataset Dataset => _dataset ?? throw new InvalidOperationException("This loader batches clips, not images: its source is Clips.");
+
+    /// <summary>The clips batched, or null for a loader of images.</summary>
+    public IClipSource? Clips => _clips;
+
+    /// <summary>The samples (images or clips) of an epoch.</summary>
+    public int Count { get; }
+
+    public int BatchCount => Options.DropLast ? Count / Options.BatchSize : (Count + Options.BatchSize - 1) / Options.BatchSize;
 
     /// <summary>True while a background thread is working for an epoch.</summary>
     public bool IsRunning => _active is { } p && p.Thread.IsAlive;
@@ -54,7 +78,7 @@ public sealed class DataLoader : IDisposable
     /// <summary>The dataset indices of an epoch, in the order the batches take them.</summary>
     public int[] Order(int epoch)
     {
-        var order = new int[_dataset.Count];
+        var order = new int[Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         if (Options.Shuffle) Rng.For(Options.Seed, OrderStream, epoch).Shuffle(order.AsSpan());
         return order;
@@ -67,8 +91,8 @@ public sealed class DataLoader : IDisposable
     public DataLoader Share(int index, int count)
     {
         if (count < 1 || (uint)index >= (uint)count) throw new ArgumentException($"Share {index} of {count} does not exist.");
-        var samples = Enumerable.Range(0, _dataset.Count).Where(i => i % count == index).ToArray();
-        return new DataLoader(new Subset(_dataset, samples), _transform, _normalize, Options);
+        var samples = Enumerable.Range(0, Count).Where(i => i % count == index).ToArray();
+        return new DataLoader(new Subset(Dataset, samples), _transform, _normalize!, Options);
     }
 
     /// <summary>The batches of one epoch, made on a background thread. One epoch may be enumerated at a time.</summary>
@@ -106,6 +130,7 @@ public sealed class DataLoader : IDisposable
         int start = index * Options.BatchSize + Options.ShardIndex * n;
         var indices = order.AsSpan(start, n).ToArray();
         var labels = new int[n];
+        if (_clips is not null) return MakeClipBatch(epoch, index, indices, labels, cancel);
         Tensor? images = null;
         try
         {
@@ -113,7 +138,7 @@ public sealed class DataLoader : IDisposable
             {
                 cancel.ThrowIfCancellationRequested();
                 int idx = indices[i];
-                labels[i] = _dataset.Label(idx);
+                labels[i] = _dataset!.Label(idx);
                 var image = _dataset.Image(idx);
                 if (_transform is not null) image = _transform.Apply(image, Rng.For(Options.Seed, SampleStream, epoch, idx));
                 images ??= Tensor.EmptyUnscoped(new Shape(n, image.Channels, image.Height, image.Width), Options.Format);
@@ -137,7 +162,29 @@ public sealed class DataLoader : IDisposable
                 $"Sample {index} is {image.Width}x{image.Height}x{image.Channels} after the transforms, but the batch's first sample is {s[3]}x{s[2]}x{s[1]}: " +
                 "add a resize or crop to the pipeline so that every sample has one size.");
         var st = images.Strides;
-        _normalize.Write(image, images.Data + (long)slot * st[0], st[1], st[2], st[3]);
+        _normalize!.Write(image, images.Data + (long)slot * st[0], st[1], st[2], st[3]);
+    }
+
+    private unsafe Batch MakeClipBatch(int epoch, int index, int[] indices, int[] labels, CancellationToken cancel)
+    {
+        var c = _clips!;
+        var clips = Tensor.EmptyUnscoped(new Shape(indices.Length, c.Channels, c.Frames, c.Height, c.Width), Engine.ClipFormat);
+        try
+        {
+            var st = clips.Strides;
+            for (int i = 0; i < indices.Length; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                labels[i] = c.Label(indices[i]);
+                c.Write(indices[i], Rng.For(Options.Seed, SampleStream, epoch, indices[i]), clips.Data + (long)i * st[0], st[1], st[2], st[3], st[4]);
+            }
+            return new Batch(epoch, index, indices, labels, clips, null, 1.0);
+        }
+        catch
+        {
+            clips.Dispose();
+            throw;
+        }
     }
 
     public void Dispose()

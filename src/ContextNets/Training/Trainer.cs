@@ -60,8 +60,8 @@ public sealed class Trainer : IDisposable
         _config["batch_size"] = train.Options.BatchSize;
         _config["seed"] = train.Options.Seed;
         _config["steps_per_epoch"] = perEpoch;
-        _config["train_samples"] = train.Dataset.Count;
-        _config["test_samples"] = test.Dataset.Count;
+        _config["train_samples"] = train.Count;
+        _config["test_samples"] = test.Count;
         State = new TrainingState { Schedule = _schedule, Config = _config };
     }
 

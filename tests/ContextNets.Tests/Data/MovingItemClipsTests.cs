@@ -4,27 +4,15 @@ namespace ContextNets.Tests.Data;
 
 public class MovingItemClipsTests
 {
-    /// <summary>Ten classes of 8x8 items, each a solid square whose grey level tells its class.</summary>
-    private sealed class Squares : IDataset
-    {
-        public int Count => 40;
-        public IReadOnlyList<string> Classes { get; } = [.. Enumerable.Range(0, 10).Select(i => $"c{i}")];
-        public int Label(int index) => index % 10;
-
-        public Image8 Image(int index)
-        {
-            var image = new Image8(8, 8, 1);
-            Array.Fill(image.Pixels, (byte)(20 + 20 * Label(index)));
-            return image;
-        }
-    }
+    /// <summary>Ten classes of 8x8 squares whose grey level tells the class.</summary>
+    private static SquareItems Squares => new(40, 10, 8, 20, 20);
 
     [Fact]
     public void TheSameSeedGivesTheSameClipsAndAnotherSeedOthers()
     {
-        var a = new MovingItemClips(new Squares(), 20, seed: 7, frames: 6, side: 32);
-        var b = new MovingItemClips(new Squares(), 20, seed: 7, frames: 6, side: 32);
-        var c = new MovingItemClips(new Squares(), 20, seed: 8, frames: 6, side: 32);
+        var a = new MovingItemClips(Squares, 20, seed: 7, frames: 6, side: 32);
+        var b = new MovingItemClips(Squares, 20, seed: 7, frames: 6, side: 32);
+        var c = new MovingItemClips(Squares, 20, seed: 8, frames: 6, side: 32);
         for (int i = 0; i < 20; i++)
         {
             Assert.Equal(a.Clip(i), b.Clip(i));
@@ -36,7 +24,7 @@ public class MovingItemClipsTests
     [Fact]
     public void TheLabelIsTheClassOfTheItemThatApproachesTheOther()
     {
-        var items = new Squares();
+        var items = Squares;
         var clips = new MovingItemClips(items, 200, seed: 1, frames: 8, side: 32);
         int firstApproaches = 0;
         for (int i = 0; i < clips.Count; i++)
@@ -59,10 +47,10 @@ public class MovingItemClipsTests
     [Fact]
     public void AClipHoldsBothItemsInEveryFrame()
     {
-        var clips = new MovingItemClips(new Squares(), 5, seed: 3, frames: 4, side: 32);
+        var clips = new MovingItemClips(Squares, 5, seed: 3, frames: 4, side: 32);
         var clip = clips.Clip(0);
         var p = clips.PlanOf(0);
-        var items = new Squares();
+        var items = Squares;
         float[] levels = [(20 + 20 * items.Label(p.First)) / 255f, (20 + 20 * items.Label(p.Second)) / 255f];
         for (int t = 0; t < 4; t++)
         {
@@ -74,7 +62,7 @@ public class MovingItemClipsTests
     [Fact]
     public void ACanvasTooSmallIsRefused()
     {
-        var ex = Assert.Throws<ArgumentException>(() => new MovingItemClips(new Squares(), 5, seed: 0, side: 20));
+        var ex = Assert.Throws<ArgumentException>(() => new MovingItemClips(Squares, 5, seed: 0, side: 20));
         Assert.Contains("too small", ex.Message);
     }
 

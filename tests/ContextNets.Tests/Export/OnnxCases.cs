@@ -3,6 +3,7 @@ using ContextNets.Autograd;
 using ContextNets.Export;
 using ContextNets.Models;
 using ContextNets.NN;
+using Xunit.Abstractions;
 
 namespace ContextNets.Tests.Export;
 
@@ -65,7 +66,7 @@ internal static class OnnxCases
             F.CopyInto(src, t);
         }
         foreach (var (_, m) in model.NamedModules())
-            if (m is BatchNorm2d bn)
+            if (m is BatchNorm bn)
             {
                 Fill(bn.Weight, () => rng.Uniform(0.5, 1.5));
                 Fill(bn.Bias, () => 0.2 * rng.Normal());
@@ -102,6 +103,21 @@ internal static class OnnxCases
         using var noGrad = GradMode.NoGrad();
         var y = model.Forward(Tensor.FromArray(input, shape));
         return (y.ToArray(), y.Shape.Dims.ToArray());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> and ONNX Runtime on one seeded input of <paramref name="shape"/> and asserts their
+    /// outputs agree to <paramref name="tolerance"/> of ours' scale (<see cref="RelativeError"/>), writing the error.
+    /// </summary>
+    public static void AssertMatches(OnnxTools tools, ITestOutputHelper output, string what, Module model, string path, int[] shape, int seed, double tolerance)
+    {
+        var x = Input(shape, seed);
+        var (ours, ourShape) = Forward(model, x, shape);
+        var (theirs, theirShape) = tools.Run(path, x, shape);
+        Assert.Equal(ourShape, theirShape);
+        double err = RelativeError(ours, theirs);
+        output.WriteLine($"{what} at {Shape.Format(shape)}: max |ort - ours| / max |ours| = {err:G3} (scale {ours.Max(v => Math.Abs(v)):G4})");
+        Assert.True(err <= tolerance, $"{what} at {Shape.Format(shape)}: ONNX Runtime differs by {err:G3} of the output's scale (tolerance {tolerance:G2}).");
     }
 
     public static float[] Input(int[] shape, int seed)

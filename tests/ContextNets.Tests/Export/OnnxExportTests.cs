@@ -58,8 +58,8 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Contains("Opaque (at '1')", e.Message);
 
         using var nl = new NonLocal(8);
-        e = Assert.Throws<NotSupportedException>(() => OnnxCases.Bytes(nl, Options([1, 8, 2, 4, 4])));
-        Assert.Contains("only the 2-D non-local block", e.Message);
+        e = Assert.Throws<NotSupportedException>(() => OnnxCases.Bytes(nl, Options([1, 8, 16])));
+        Assert.Contains("exported on maps [N, C, H, W] and clips [N, C, T, H, W]", e.Message);
     }
 
     private sealed class Opaque : Module

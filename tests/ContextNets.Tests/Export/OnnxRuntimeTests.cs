@@ -91,14 +91,6 @@ public sealed class OnnxRuntimeTests(OnnxTools tools, ITestOutputHelper output) 
         Compare("small resnet-d 45x37", model, path, shape, 8);
     }
 
-    private void Compare(string what, Module model, string path, int[] shape, int seed)
-    {
-        var x = OnnxCases.Input(shape, seed);
-        var (ours, ourShape) = OnnxCases.Forward(model, x, shape);
-        var (theirs, theirShape) = tools.Run(path, x, shape);
-        Assert.Equal(ourShape, theirShape);
-        double err = OnnxCases.RelativeError(ours, theirs);
-        output.WriteLine($"{what} at {Shape.Format(shape)}: max |ort - ours| / max |ours| = {err:G3} (scale {ours.Max(v => Math.Abs(v)):G4})");
-        Assert.True(err <= Tolerance, $"{what} at {Shape.Format(shape)}: ONNX Runtime differs by {err:G3} of the output's scale (tolerance {Tolerance:G2}).");
-    }
+    private void Compare(string what, Module model, string path, int[] shape, int seed) =>
+        OnnxCases.AssertMatches(tools, output, what, model, path, shape, seed, Tolerance);
 }

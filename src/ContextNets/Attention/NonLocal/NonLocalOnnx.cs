@@ -7,21 +7,38 @@ namespace ContextNets.Attention;
 /// The ONNX of the non-local block on a 2-D map, positions-major: theta [N, Np, K], phi [N, K, Np'], g [N, Np', inner] from 1x1
 /// convs (phi and g max-pooled 2x2 with sub_sample; theta = phi = x in gaussian mode), the pairwise map f
 /// [N, Np, Np'] by mode, y = f g back to [N, inner, H, W], then conv_out (with its BatchNorm when the block has one)
-/// and the residual sum.
+/// and the residual sum. A clip [N, C, T, H, W] is the map [N, C, T*H, W] (a reshape), as the module folds it, and
+/// its sub-sampling pools (1, 2, 2) inside each frame on the clip itself.
 /// </summary>
 internal static class NonLocalOnnx
 {
     public static OnnxValue Emit(OnnxGraph g, NonLocal nl, string path, OnnxValue x)
     {
+        if (x.Rank == 5) return Clip(g, nl, path, x);
         if (x.Rank != 4)
-            throw new NotSupportedException($"ONNX export at {path}: only the 2-D non-local block [N, C, H, W] is exported; the input is {x.Shape}.");
+            throw new NotSupportedException($"ONNX export at {path}: the non-local block is exported on maps [N, C, H, W] and clips [N, C, T, H, W]; the input is {x.Shape}.");
+        return Map(g, nl, path, x, frames: 1);
+    }
+
+    private static OnnxValue Clip(OnnxGraph g, NonLocal nl, string path, OnnxValue x)
+    {
+        int[] clip = x.Dims;
+        var map = Ops.Reshape(g, path, x, clip[0], clip[1], clip[2] * clip[3], clip[4]);
+        return Ops.Reshape(g, path, Map(g, nl, path, map, frames: clip[2]), clip);
+    }
+
+    /// <summary>The block on the map [N, C, T*H, W] of <paramref name="frames"/> frames (1 for an image).</summary>
+    private static OnnxValue Map(OnnxGraph g, NonLocal nl, string path, OnnxValue x, int frames)
+    {
         if (x.Dims[1] != nl.Channels)
             throw new ArgumentException($"ONNX export at {path}: NonLocal expects [N, {nl.Channels}, H, W], got {x.Shape}.");
-        if (nl.SubSample && (x.Dims[2] < 2 || x.Dims[3] < 2))
+        if (nl.SubSample && (x.Dims[2] / frames < 2 || x.Dims[3] < 2))
             throw new ArgumentException($"ONNX export at {path}: NonLocal with sub_sample needs H and W of at least 2, got {x.Shape}.");
         string P(string name) => ModuleEmitter.Join(path, name);
         int n = x.Dims[0], c = x.Dims[1], h = x.Dims[2], w = x.Dims[3], positions = h * w, inner = nl.Inner;
-        OnnxValue Pool(OnnxValue t, string scope) => nl.SubSample ? Ops.MaxPool(g, scope, t, 2, 2, 0) : t;
+        OnnxValue Pool(OnnxValue t, string scope) => !nl.SubSample ? t
+            : frames == 1 ? Ops.MaxPool(g, scope, t, 2, 2, 0)
+            : Ops.Reshape(g, scope, Video.MaxPool(g, scope, Ops.Reshape(g, scope, t, n, t.Dims[1], frames, h / frames, w), (1, 2, 2), (1, 2, 2)), n, t.Dims[1], frames * (h / frames / 2), w / 2);
         OnnxValue Rows(OnnxValue t, string scope) => Ops.Reshape(g, scope, t, n, t.Dims[1], t.Dims[2] * t.Dims[3]);
 
         var gv = Pool(Layers.Conv(g, nl.G, P("g"), null, x), P("g"));

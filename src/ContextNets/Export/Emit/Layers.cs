@@ -41,10 +41,10 @@ internal static class Layers
             OnnxAttr.Ints("dilations", d, d), OnnxAttr.Int("group", conv.Groups));
     }
 
-    /// <summary>An eval-mode BatchNormalization node with the running statistics.</summary>
-    public static OnnxValue BatchNorm(OnnxGraph g, BatchNorm2d bn, string path, OnnxValue x)
+    /// <summary>An eval-mode BatchNormalization node with the running statistics (maps or clips).</summary>
+    public static OnnxValue BatchNorm(OnnxGraph g, NN.BatchNorm bn, string path, OnnxValue x)
     {
-        if (x.Rank != 4 || x.Dims[1] != bn.Channels)
+        if (x.Rank < 3 || x.Dims[1] != bn.Channels)
             throw new ArgumentException($"ONNX export at {path}: a BatchNorm of {bn.Channels} channels got {x.Shape}.");
         return g.Op("BatchNormalization", path, x.Dims,
             [x.Name, g.Weights(path + ".weight", bn.Weight), g.Weights(path + ".bias", bn.Bias),

@@ -1,5 +1,6 @@
 using ContextNets.Attention;
 using ContextNets.Models;
+using ContextNets.Models.Video;
 using ContextNets.NN;
 
 namespace ContextNets.Export.Emit;
@@ -18,7 +19,12 @@ internal static class ModuleEmitter
         Sequential seq => Sequence.Emit(g, [.. seq.NamedChildren().Select(c => new Layer(Join(path, c.name), c.module))], x),
         ConvNormAct cna => Sequence.ConvNormAct(g, cna, path, x),
         Conv2d conv => Layers.Conv(g, conv, path, null, x),
-        BatchNorm2d bn => Layers.BatchNorm(g, bn, path, x),
+        BatchNorm bn => Layers.BatchNorm(g, bn, path, x),
+        Conv3d conv => Video.Conv(g, conv, path, x),
+        NonLocalVideoNet net => Video.Net(g, net, path, x),
+        VideoResNet net => Video.Net(g, net, path, x),
+        VideoBasicBlock block => Video.Block(g, block, path, x),
+        VideoBottleneck block => Video.Block(g, block, path, x),
         LayerNorm2d ln => Layers.LayerNorm(g, ln.Weight, ln.Bias, ln.Eps, path, x),
         Linear fc => Layers.Linear(g, fc, path, x),
         MaxPool2d pool => Ops.MaxPool(g, path, Spatial(path, x), pool.Kernel, pool.Stride, pool.Padding),
@@ -31,7 +37,7 @@ internal static class ModuleEmitter
     public static NotSupportedException Unsupported(Module module, string path) =>
         new($"ONNX export does not know how to write {module.GetType().Name} (at '{(path.Length == 0 ? "the top" : path)}'). It writes ResNet and its blocks, " +
             $"the attention blocks ({Blocks.Names}), " +
-            "Sequential, Conv2d, BatchNorm2d, LayerNorm2d, Linear, MaxPool2d, AvgPool2d and the ReLU, sigmoid and identity Lambdas.");
+            "the video networks, Sequential, Conv2d, Conv3d, BatchNorm2d/3d, LayerNorm2d, Linear, MaxPool2d, AvgPool2d and the ReLU, sigmoid and identity Lambdas.");
 
     public static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
 

@@ -13,7 +13,6 @@ namespace ContextNets.Models.Video;
 /// </summary>
 public sealed class NonLocalVideoNet : Module, IOutputModel
 {
-    private static readonly int[] Depths = [3, 4, 6, 3];
     private readonly Conv3d _conv1;
     private readonly BatchNorm3d _bn1;
     private readonly Sequential[] _layers;
@@ -22,16 +21,18 @@ public sealed class NonLocalVideoNet : Module, IOutputModel
     public NonLocalVideoNet(VideoNetSpec spec, int numClasses, int inChannels = 3)
     {
         Spec = spec;
-        _conv1 = Register("conv1", VideoLayers.Conv((inChannels, 64), (spec.StemTemporalKernel, 7, 7), (1, 2, 2), (spec.StemTemporalKernel / 2, 3, 3)));
-        _bn1 = Register("bn1", VideoLayers.Norm(64));
-        int inPlanes = 64;
+        if (spec.Depths.Count != 4 || spec.Depths.Select((d, s) => d < 1 || d > VideoNetSpec.ResNet50Depths[s]).Any(bad => bad))
+            throw new ArgumentException($"{spec.Name}: four stages of 1 to ResNet-50's blocks each, not [{string.Join(", ", spec.Depths)}].");
+        _conv1 = Register("conv1", VideoLayers.Conv((inChannels, spec.Width), (spec.StemTemporalKernel, 7, 7), (1, 2, 2), (spec.StemTemporalKernel / 2, 3, 3)));
+        _bn1 = Register("bn1", VideoLayers.Norm(spec.Width));
+        int inPlanes = spec.Width;
         _layers = new Sequential[4];
         for (int s = 0; s < 4; s++)
         {
             var blocks = new Sequential();
-            for (int b = 0; b < Depths[s]; b++)
+            for (int b = 0; b < spec.Depths[s]; b++)
             {
-                int planes = 64 << s;
+                int planes = spec.Width << s;
                 blocks.Add(new VideoBottleneck(inPlanes, planes, b == 0 && s > 0 ? 2 : 1, spec.TemporalKernel(s, b), spec.Extra(s, b)));
                 inPlanes = planes * VideoBottleneck.Expansion;
             }
