@@ -37,7 +37,8 @@ public static class OnnxExport
     /// <summary>Protobuf messages are limited to 2 GiB; larger models would need ONNX's external data, which this exporter does not write.</summary>
     private const long MaxInitializerBytes = int.MaxValue - (64L << 20);
 
-    internal static (ModelProto model, OnnxExportSummary summary) Build(Module module, OnnxExportOptions options)
+    internal static (ModelProto model, OnnxExportSummary summary) Build(Module module, OnnxExportOptions options,
+        IReadOnlyDictionary<Conv2d, ActivationQuantization>? int8Inputs = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(options);
@@ -45,9 +46,11 @@ public static class OnnxExport
         CheckMode(module, options.TrainingMode);
         var input = CheckInput(options);
 
-        var graph = new OnnxGraph(options.Opset, options.FoldBatchNorm);
+        var graph = new OnnxGraph(options.Opset, options.FoldBatchNorm, int8Inputs);
         var x = graph.Input(options.InputName, input);
         var y = ModuleEmitter.Emit(graph, module, "", x);
+        if (int8Inputs is not null && graph.Int8Written.Count != int8Inputs.Count)
+            throw new InvalidOperationException($"Int8 export: {int8Inputs.Count} convs are int8 in the prepared model, but the graph wrote {graph.Int8Written.Count} of them.");
         if (graph.InitializerBytes > MaxInitializerBytes)
             throw new NotSupportedException($"The model's weights take {graph.InitializerBytes >> 20} MiB; a single ONNX file holds at most 2 GiB (external data is not written).");
         Name(graph, x, y, options.OutputName);
