@@ -10,6 +10,7 @@ switch (args.FirstOrDefault())
     case "nl": return ContextNets.Bench.Blocks.NonLocalBenchmark.Run(args[1..]);
     case "nl-precision": return ContextNets.Bench.Blocks.NonLocalPrecisionBenchmark.Run(args[1..]);
     case "precision": return ContextNets.Bench.Precision.PrecisionBenchmark.Run(args[1..]);
+    case "precision-train": return ContextNets.Bench.Precision.TrainStepBenchmark.Run(args[1..]);
     case "models": return ContextNets.Bench.Models.ModelsBenchmark.Run(args[1..]);
     case "video": return ContextNets.Bench.Video.VideoBenchmark.Run(args[1..]);
     case "tta": return ContextNets.Bench.Training.TimeToAccuracyBenchmark.Run(args[1..]);

@@ -106,7 +106,7 @@ public static class PrecisionBenchmark
     }
 
     /// <summary>Median seconds of one call over the calls that fit in <paramref name="seconds"/> (at least three).</summary>
-    private static double Chunk(Action run, double seconds)
+    internal static double Chunk(Action run, double seconds)
     {
         var times = new List<double>();
         var total = System.Diagnostics.Stopwatch.StartNew();

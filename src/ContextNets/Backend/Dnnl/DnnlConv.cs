@@ -13,9 +13,14 @@ internal static unsafe class DnnlConv
 {
     public static void Forward(in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, bool training, PostOps? postOps = null)
     {
-        if (DnnlGroupedWinograd.Forward(g, x, w, bias, y, training, postOps)) return;
-        var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, bias is not null, training, postOps) : null)
-            ?? ForwardPrimitive(g, bias is not null, training, postOps);
+        if (Engine.Bf16Convolutions) ExecuteForward(DnnlBf16Conv.Forward(g, bias is not null, training, postOps), g, x, w, bias, y, postOps);
+        else if (!DnnlGroupedWinograd.Forward(g, x, w, bias, y, training, postOps))
+            ExecuteForward((DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, bias is not null, training, postOps) : null)
+                ?? ForwardPrimitive(g, bias is not null, training, postOps), g, x, w, bias, y, postOps);
+    }
+
+    private static void ExecuteForward(Primitive p, in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, PostOps? postOps)
+    {
         if (!y.IsIn(Engine.ActivationFormat)) throw new ArgumentException($"conv2d writes its output {y.Shape} in the activation layout.");
         using var staging = new Staging();
         nint src = staging.Input(x, p.Query(Q.SrcMd));
@@ -31,6 +36,11 @@ internal static unsafe class DnnlConv
 
     public static void BackwardData(in ConvGeometry g, Tensor gy, Tensor w, Tensor gx)
     {
+        if (Engine.Bf16Convolutions)
+        {
+            ExecuteBackwardData(DnnlBf16Conv.BackwardData(g, gx.Strides.ToArray()), PlainWeights(g), gy, w, gx);
+            return;
+        }
         if (DnnlGroupedWinograd.BackwardData(g, gy, w, gx)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardData(g) : null) ?? BackwardDataPrimitive(g, gx.Strides.ToArray());
         ExecuteBackwardData(p, PlainWeights(g), gy, w, gx);
@@ -77,6 +87,11 @@ internal static unsafe class DnnlConv
     /// <summary>Gradients of the weights (row-major OIHW) and bias.</summary>
     public static void BackwardWeights(in ConvGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
     {
+        if (Engine.Bf16Convolutions)
+        {
+            ExecuteBackwardWeights(DnnlBf16Conv.BackwardWeights(g, gb is not null), PlainWeights(g), x, gy, gw, gb);
+            return;
+        }
         if (DnnlGroupedWinograd.BackwardWeights(g, x, gy, gw, gb)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardWeights(g, gb is not null) : null) ?? BackwardWeightsPrimitive(g, gb is not null);
         ExecuteBackwardWeights(p, PlainWeights(g), x, gy, gw, gb);
