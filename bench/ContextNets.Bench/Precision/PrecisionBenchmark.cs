@@ -25,11 +25,8 @@ public static class PrecisionBenchmark
         Options o;
         try { o = Options.Parse(args); }
         catch (ArgumentException e) { Console.Error.WriteLine(e.Message); return 2; }
-        Environment.SetEnvironmentVariable("CTXNET_THREADS", o.Threads.ToString(CultureInfo.InvariantCulture));
-        Engine.EnsureNative();
         var started = DateTime.Now;
-        string load = MachineInfo.LoadAverage();
-        Console.WriteLine($"precision: oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa}), {Engine.Threads} threads, load {load}");
+        string load = MachineInfo.Start("precision", o.Threads);
         var rows = new JsonArray();
         string dir = Directory.CreateTempSubdirectory("ctxnet-precision-bench-").FullName;
         try
@@ -132,7 +129,7 @@ public static class PrecisionBenchmark
                     "--models" => o with { Models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries) },
                     "--batches" => o with { Batches = [.. Value().Split(',').Select(PositiveInt)] },
                     "--rounds" => o with { Rounds = PositiveInt(Value()) },
-                    "--seconds" => o with { Seconds = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                    "--seconds" => o with { Seconds = PositiveSeconds(Value()) },
                     "--threads" => o with { Threads = PositiveInt(Value()) },
                     "--out" => o with { Out = Value() },
                     var unknown => throw new ArgumentException($"precision: unknown option {unknown} (--models, --batches, --rounds, --seconds, --threads, --out)."),
@@ -143,7 +140,11 @@ public static class PrecisionBenchmark
             return o;
         }
 
-        private static int PositiveInt(string s) =>
-            int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"precision: '{s}' is not a positive integer.");
     }
+
+    internal static int PositiveInt(string s) =>
+        int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"'{s}' is not a positive integer.");
+
+    internal static double PositiveSeconds(string s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 ? v : throw new ArgumentException($"'{s}' is not a positive number of seconds.");
 }

@@ -21,25 +21,32 @@ public static class TrainStepBenchmark
         int rounds = 5, threads = 2;
         double seconds = 1;
         string? output = null;
-        for (int i = 0; i < args.Length; i++)
+        try
         {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            switch (args[i])
+            for (int i = 0; i < args.Length; i++)
             {
-                case "--models": models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries); break;
-                case "--batch": batch = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--seconds": seconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--out": output = Value(); break;
-                default: Console.Error.WriteLine($"precision-train: unknown option {args[i]}."); return 2;
+                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--models": models = Value().Split(',', StringSplitOptions.RemoveEmptyEntries); break;
+                    case "--batch": batch = PrecisionBenchmark.PositiveInt(Value()); break;
+                    case "--rounds": rounds = PrecisionBenchmark.PositiveInt(Value()); break;
+                    case "--seconds": seconds = PrecisionBenchmark.PositiveSeconds(Value()); break;
+                    case "--threads": threads = PrecisionBenchmark.PositiveInt(Value()); break;
+                    case "--out": output = Value(); break;
+                    default: throw new ArgumentException($"unknown option {args[i]}.");
+                }
             }
+            foreach (var m in models)
+                if (!Zoo.Contains(m)) throw new ArgumentException($"unknown model {m}.");
         }
-        Environment.SetEnvironmentVariable("CTXNET_THREADS", threads.ToString(CultureInfo.InvariantCulture));
-        Engine.EnsureNative();
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"precision-train: {e.Message}");
+            return 2;
+        }
         var started = DateTime.Now;
-        string load = MachineInfo.LoadAverage();
-        Console.WriteLine($"precision-train: oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa}), {Engine.Threads} threads, load {load}");
+        string load = MachineInfo.Start("precision-train", threads);
         var rows = new JsonArray();
         foreach (var name in models)
         {

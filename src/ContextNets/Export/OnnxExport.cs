@@ -17,19 +17,26 @@ public static class OnnxExport
     /// Writes the ONNX model of <paramref name="module"/> to <paramref name="path"/>, atomically: a reader sees the old
     /// file or the whole new one. Throws before writing anything when the request or the module cannot be exported.
     /// </summary>
-    public static OnnxExportSummary ExportOnnx(this Module module, string path, OnnxExportOptions options)
+    public static OnnxExportSummary ExportOnnx(this Module module, string path, OnnxExportOptions options) =>
+        Write(path, () => Build(module, options));
+
+    /// <summary>Writes the ONNX model of <paramref name="module"/> to a stream.</summary>
+    public static OnnxExportSummary ExportOnnx(this Module module, Stream stream, OnnxExportOptions options) =>
+        Write(stream, () => Build(module, options));
+
+    /// <summary>Builds a model, then writes it to <paramref name="path"/> atomically (nothing is written when the build throws).</summary>
+    internal static OnnxExportSummary Write(string path, Func<(ModelProto model, OnnxExportSummary summary)> build)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var (model, summary) = Build(module, options);
+        var (model, summary) = build();
         AtomicFile.Write(path, model.WriteTo);
         return summary;
     }
 
-    /// <summary>Writes the ONNX model of <paramref name="module"/> to a stream.</summary>
-    public static OnnxExportSummary ExportOnnx(this Module module, Stream stream, OnnxExportOptions options)
+    internal static OnnxExportSummary Write(Stream stream, Func<(ModelProto model, OnnxExportSummary summary)> build)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var (model, summary) = Build(module, options);
+        var (model, summary) = build();
         model.WriteTo(stream);
         return summary;
     }

@@ -1,6 +1,5 @@
 using ContextNets.Models.Inference;
 using ContextNets.NN;
-using Google.Protobuf;
 
 namespace ContextNets.Export;
 
@@ -15,22 +14,12 @@ namespace ContextNets.Export;
 public static class PreparedOnnxExport
 {
     /// <summary>Writes the prepared model's ONNX graph to <paramref name="path"/>, atomically.</summary>
-    public static OnnxExportSummary ExportOnnx(this InferenceModel model, string path, OnnxExportOptions options)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var (proto, summary) = Build(model, options);
-        IO.AtomicFile.Write(path, proto.WriteTo);
-        return summary;
-    }
+    public static OnnxExportSummary ExportOnnx(this InferenceModel model, string path, OnnxExportOptions options) =>
+        OnnxExport.Write(path, () => Build(model, options));
 
     /// <summary>Writes the prepared model's ONNX graph to a stream.</summary>
-    public static OnnxExportSummary ExportOnnx(this InferenceModel model, Stream stream, OnnxExportOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        var (proto, summary) = Build(model, options);
-        proto.WriteTo(stream);
-        return summary;
-    }
+    public static OnnxExportSummary ExportOnnx(this InferenceModel model, Stream stream, OnnxExportOptions options) =>
+        OnnxExport.Write(stream, () => Build(model, options));
 
     private static (Proto.ModelProto, OnnxExportSummary) Build(InferenceModel model, OnnxExportOptions options)
     {

@@ -11,30 +11,8 @@ namespace ContextNets.Backend.Dnnl;
 /// </summary>
 internal static unsafe class DnnlBf16Conv
 {
-    public static Primitive Forward(ConvGeometry g, bool hasBias, bool training, PostOps? postOps)
-    {
-        var key = PrimitiveKey.For("conv_fwd_bf16");
-        g.AddTo(ref key);
-        key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat);
-        if (postOps is not null)
-        {
-            key.Add(postOps.Sum ? -1 : 0);
-            foreach (int a in postOps.EltwiseAlgs) key.Add(a);
-        }
-        return PrimitiveCache.Get(key.Build(), () =>
-        {
-            var src = Activation(new Shape(g.N, g.Cin, g.H, g.W), Dt.Bf16);
-            var wmd = Md.Tagged(g.WeightDims, Tag.Any, Dt.Bf16);
-            var bmd = Md.Plain(g.Cout);
-            var dst = Activation(g.OutShape, Dt.F32);
-            var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
-            long* sp = stackalloc long[8];
-            DnnlConv.Spatial(g, sp);
-            DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_forward_desc_init(desc, training ? Prop.ForwardTraining : Prop.ForwardInference, Alg.ConvolutionDirect,
-                &src, &wmd, hasBias ? &bmd : null, &dst, sp, sp + 2, sp + 4, sp + 6), Describe("forward", g));
-            return Primitive.Create(desc, Describe("creating forward", g), postOps: postOps);
-        });
-    }
+    public static Primitive Forward(ConvGeometry g, bool hasBias, bool training, PostOps? postOps) =>
+        DnnlConv.ForwardPrimitive(g, hasBias, training, postOps, Dt.Bf16);
 
     public static Primitive BackwardData(ConvGeometry g, int[] gxStrides)
     {
@@ -45,7 +23,7 @@ internal static unsafe class DnnlBf16Conv
             var fwd = Forward(g, hasBias: false, training: true, postOps: null);
             var gsrc = Md.Strided([g.N, g.Cin, g.H, g.W], gxStrides);
             var wmd = Md.Tagged(g.WeightDims, Tag.Any, Dt.Bf16);
-            var gdst = Activation(g.OutShape, Dt.Bf16);
+            var gdst = DnnlConv.Activation(g.OutShape, Dt.Bf16);
             var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
             long* sp = stackalloc long[8];
             DnnlConv.Spatial(g, sp);
@@ -72,8 +50,6 @@ internal static unsafe class DnnlBf16Conv
             return Primitive.Create(desc, Describe("creating backward-weights", g), fwd.Descriptor);
         });
     }
-
-    private static MemoryDesc Activation(Shape shape, int type) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, Engine.ActivationFormat), type);
 
     private static string Describe(string what, in ConvGeometry g) =>
         $"bf16 {what} convolution {g.N}x{g.Cin}x{g.H}x{g.W} -> {g.Cout} ({g.Kh}x{g.Kw}, stride {g.StrideH}, pad {g.PadH}, dilation {g.DilationH}, groups {g.Groups})";

@@ -130,12 +130,15 @@ internal static unsafe class DnnlConv
         });
     }
 
-    /// <summary>The forward primitive; its destination is always in the activation layout.</summary>
-    internal static Primitive ForwardPrimitive(ConvGeometry g, bool hasBias, bool training, PostOps? postOps)
+    /// <summary>
+    /// The forward primitive; its destination is always f32 in the activation layout. Its source and weights are
+    /// <paramref name="operands"/>: f32, or bf16 for <see cref="DnnlBf16Conv"/>.
+    /// </summary>
+    internal static Primitive ForwardPrimitive(ConvGeometry g, bool hasBias, bool training, PostOps? postOps, int operands = Dt.F32)
     {
         var key = PrimitiveKey.For("conv_fwd");
         g.AddTo(ref key);
-        key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat);
+        key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat).Add(operands);
         if (postOps is not null)
         {
             key.Add(postOps.Sum ? -1 : 0);
@@ -143,8 +146,8 @@ internal static unsafe class DnnlConv
         }
         return PrimitiveCache.Get(key.Build(), () =>
         {
-            var src = Activation(new Shape(g.N, g.Cin, g.H, g.W));
-            var wmd = Md.Any(g.WeightDims);
+            var src = Activation(new Shape(g.N, g.Cin, g.H, g.W), operands);
+            var wmd = Md.Tagged(g.WeightDims, Tag.Any, operands);
             var bmd = Md.Plain(g.Cout);
             var dst = Activation(g.OutShape);
             var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
@@ -158,7 +161,7 @@ internal static unsafe class DnnlConv
 
     // Explicit activation layouts: with format any for the source, oneDNN 2.6 falls back to its reference kernel for
     // channels-last training convolutions, while the explicit layout gets its JIT kernels.
-    private static MemoryDesc Activation(Shape shape) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, Engine.ActivationFormat));
+    internal static MemoryDesc Activation(Shape shape, int type = Dt.F32) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, Engine.ActivationFormat), type);
 
     private static MemoryDesc PlainWeights(in ConvGeometry g) => Md.Strided(g.WeightDims, g.PlainWeightStrides);
 
