@@ -18,6 +18,19 @@ internal static class MachineInfo
         ["load_average_at_start"] = loadAtStart,
     };
 
+    /// <summary>
+    /// Starts a benchmark on <paramref name="threads"/> threads (the engine reads the count once, when oneDNN loads),
+    /// prints its header line, and returns the load average at the start.
+    /// </summary>
+    public static string Start(string name, int threads)
+    {
+        Environment.SetEnvironmentVariable("CTXNET_THREADS", threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Engine.EnsureNative();
+        string load = LoadAverage();
+        Console.WriteLine($"{name}: oneDNN {Engine.OneDnnVersion} ({Engine.OneDnnIsa}), {Engine.Threads} threads, load {load}");
+        return load;
+    }
+
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 

@@ -9,6 +9,8 @@ switch (args.FirstOrDefault())
     case "splat": return ContextNets.Bench.Blocks.SplitAttnBenchmark.Run(args[1..]);
     case "nl": return ContextNets.Bench.Blocks.NonLocalBenchmark.Run(args[1..]);
     case "nl-precision": return ContextNets.Bench.Blocks.NonLocalPrecisionBenchmark.Run(args[1..]);
+    case "precision": return ContextNets.Bench.Precision.PrecisionBenchmark.Run(args[1..]);
+    case "precision-train": return ContextNets.Bench.Precision.TrainStepBenchmark.Run(args[1..]);
     case "models": return ContextNets.Bench.Models.ModelsBenchmark.Run(args[1..]);
     case "video": return ContextNets.Bench.Video.VideoBenchmark.Run(args[1..]);
     case "detection": return ContextNets.Bench.Detection.DetectionBenchmark.Run(args[1..]);

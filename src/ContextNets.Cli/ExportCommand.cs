@@ -20,14 +20,16 @@ internal static class ExportCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "For a run: best or last.", DefaultValueFactory = _ => Trainer.Best };
         var weights = new Option<string?>("--weights") { Description = "For a zoo model: a state dict to load first (safetensors or torch.save .pth, in timm's, mmcv's or the official ResNeSt's names; strict)." };
         var map = new Option<bool>("--map") { Description = "With --weights: print every key of the file with the model key it went to." };
+        var precision = PrecisionChoice.Option();
         var command = new Command("export", "Export a run or a zoo model to ONNX (inference form, BatchNorm folded into the convolutions).")
         {
-            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map,
+            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map, precision,
         };
         command.SetAction(p =>
         {
             string what = p.GetValue(source)!, path = p.GetValue(onnx)!;
             OutputFile.Require(path, "--onnx", "model.onnx");
+            var chosen = PrecisionChoice.Parse(p.GetValue(precision)!);
             string? weightsPath = p.GetValue(weights);
             if (weightsPath is not null && Directory.Exists(what))
                 throw new CliException($"--weights is for a zoo model; {what} is a run folder, which has its own checkpoints.");
@@ -41,12 +43,12 @@ internal static class ExportCommand
                     Opset = p.GetValue(opset),
                     DynamicBatch = p.GetValue(dynamicBatch),
                     InputShape = new Shape(1, loaded.InChannels, size, size),
-                    Metadata = new Dictionary<string, string>(loaded.Metadata) { ["image_size"] = size.ToString(CultureInfo.InvariantCulture) },
+                    Metadata = new Dictionary<string, string>(loaded.Metadata) { ["image_size"] = size.ToString(CultureInfo.InvariantCulture), ["precision"] = PrecisionChoice.Name(chosen) },
                 };
                 OnnxExportSummary summary;
                 try
                 {
-                    summary = loaded.Model.ExportOnnx(path, options);
+                    summary = chosen == Precision.Fp32 ? loaded.Model.ExportOnnx(path, options) : PreparedExport.Write(loaded.Model, chosen, path, options, loaded.Calibration);
                 }
                 catch (Exception e) when (e is ArgumentException or NotSupportedException)
                 {
@@ -60,7 +62,7 @@ internal static class ExportCommand
     }
 
     /// <summary>A model to export with what the graph's input is and what the file's metadata says about it.</summary>
-    private sealed record Loaded(Module Model, string Description, int InChannels, int ImageSize, Dictionary<string, string> Metadata, string? Note);
+    private sealed record Loaded(Module Model, string Description, int InChannels, int ImageSize, Dictionary<string, string> Metadata, string? Note, Func<Tensor>? Calibration = null);
 
     private static Loaded FromRun(string run, string checkpoint)
     {
@@ -75,7 +77,8 @@ internal static class ExportCommand
             ["preprocess"] = config.Preprocess,
         };
         string note = $"The input is images normalized as in training: (x / 255 - mean) / std per channel, mean [{Floats(config.Mean)}], std [{Floats(config.Std)}].";
-        return new Loaded(model, $"{config.Model} from {run} ('{checkpoint}', epoch {state.Epoch})", config.InChannels, config.ImageSize, metadata, note);
+        return new Loaded(model, $"{config.Model} from {run} ('{checkpoint}', epoch {state.Epoch})", config.InChannels, config.ImageSize, metadata, note,
+            () => PrecisionChoice.CalibrationFrom(RunData.Of(config)));
     }
 
     /// <summary>A zoo model with the weights of <paramref name="weightsPath"/>, or with its random initialization.</summary>

@@ -16,7 +16,8 @@ internal static class PredictCommand
         var images = new Argument<string[]>("IMAGE") { Description = "PNG or JPEG files (for a video run: clip folders of frames).", Arity = ArgumentArity.OneOrMore };
         var checkpoint = new Option<string>("--checkpoint") { Description = "best or last.", DefaultValueFactory = _ => Trainer.Best };
         var top = new Option<int>("--top") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
-        var command = new Command("predict", "Classify images with a trained run.") { run, images, checkpoint, top };
+        var precision = PrecisionChoice.Option();
+        var command = new Command("predict", "Classify images with a trained run.") { run, images, checkpoint, top, precision };
         command.SetAction(p =>
         {
             var files = p.GetValue(images)!;
@@ -25,13 +26,15 @@ internal static class PredictCommand
             if (k < 1) throw new CliException($"--top must be at least 1, not {k}.");
             foreach (var f in files)
                 if (!File.Exists(f)) throw new CliException($"The image {f} does not exist.");
+            var chosen = PrecisionChoice.Parse(p.GetValue(precision)!);
             var (config, model, _) = RunModel.Load(p.GetValue(run)!, p.GetValue(checkpoint)!);
             using (model)
             {
                 using var batch = Preprocess(config, files);
                 using var scope = Tensor.Scope();
                 using var noGrad = GradMode.NoGrad();
-                var logits = model.Forward(batch.Images);
+                using var prepared = chosen == Precision.Fp32 ? null : PrecisionChoice.Prepare(model, chosen, () => PrecisionChoice.CalibrationFrom(RunData.Of(config)));
+                var logits = prepared?.Predict(batch.Images) ?? model.Forward(batch.Images);
                 for (int i = 0; i < files.Length; i++)
                 {
                     PrintTop(files[i], Classification.Softmax(logits, i), config.Classes, k);

@@ -63,6 +63,7 @@ internal static class TrainCommand
         foreach (var o in TrainTasks.All.SelectMany(t => t.Options)) command.Options.Add(o);
         command.Options.Add(ResumeOpt);
         command.Options.Add(StopAtOpt);
+        command.Options.Add(TrainPrecision.Opt);
         command.Options.Add(DistributedRun.DistributedOpt);
         command.Options.Add(DistributedRun.BucketOpt);
         command.SetAction(parse =>
@@ -70,6 +71,7 @@ internal static class TrainCommand
             if (parse.GetValue(StopAtOpt) is { } stop && !(stop > 0 && stop <= 100))
                 throw new CliException($"--stop-at is a test accuracy in percent, in (0, 100], not {stop}.");
             using var cancel = Interrupt.Install();
+            using var precision = TrainPrecision.Apply(parse);
             if (parse.GetValue(ResumeOpt) is { } resumed && TrainTasks.Owning(resumed) is { } owner)
                 return owner.Resume(parse, resumed, cancel.Token);
             if (TrainTasks.Find(parse.GetValue(TaskOpt)!) is { } task)

@@ -24,6 +24,14 @@ public static class Engine
     /// </summary>
     public static bool Winograd { get; set; } = true;
 
+    /// <summary>
+    /// Run the eager (training and evaluation) 2-D convolutions with bf16 operands: inputs, weights and output
+    /// gradients are rounded to bf16 on their way into oneDNN, which accumulates in f32 and writes f32 outputs and
+    /// gradients, so master weights, BatchNorm, softmax and the loss stay f32 (`ctxnet train --precision bf16`).
+    /// Prepared inference models have their own precision (<see cref="Models.Inference.InferenceOptions"/>).
+    /// </summary>
+    public static bool Bf16Convolutions { get; set; }
+
     public static string OneDnnVersion => DnnlRuntime.Version;
     public static string OneDnnIsa => DnnlRuntime.Isa;
 

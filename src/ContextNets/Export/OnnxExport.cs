@@ -17,19 +17,26 @@ public static class OnnxExport
     /// Writes the ONNX model of <paramref name="module"/> to <paramref name="path"/>, atomically: a reader sees the old
     /// file or the whole new one. Throws before writing anything when the request or the module cannot be exported.
     /// </summary>
-    public static OnnxExportSummary ExportOnnx(this Module module, string path, OnnxExportOptions options)
+    public static OnnxExportSummary ExportOnnx(this Module module, string path, OnnxExportOptions options) =>
+        Write(path, () => Build(module, options));
+
+    /// <summary>Writes the ONNX model of <paramref name="module"/> to a stream.</summary>
+    public static OnnxExportSummary ExportOnnx(this Module module, Stream stream, OnnxExportOptions options) =>
+        Write(stream, () => Build(module, options));
+
+    /// <summary>Builds a model, then writes it to <paramref name="path"/> atomically (nothing is written when the build throws).</summary>
+    internal static OnnxExportSummary Write(string path, Func<(ModelProto model, OnnxExportSummary summary)> build)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var (model, summary) = Build(module, options);
+        var (model, summary) = build();
         AtomicFile.Write(path, model.WriteTo);
         return summary;
     }
 
-    /// <summary>Writes the ONNX model of <paramref name="module"/> to a stream.</summary>
-    public static OnnxExportSummary ExportOnnx(this Module module, Stream stream, OnnxExportOptions options)
+    internal static OnnxExportSummary Write(Stream stream, Func<(ModelProto model, OnnxExportSummary summary)> build)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var (model, summary) = Build(module, options);
+        var (model, summary) = build();
         model.WriteTo(stream);
         return summary;
     }
@@ -37,7 +44,8 @@ public static class OnnxExport
     /// <summary>Protobuf messages are limited to 2 GiB; larger models would need ONNX's external data, which this exporter does not write.</summary>
     private const long MaxInitializerBytes = int.MaxValue - (64L << 20);
 
-    internal static (ModelProto model, OnnxExportSummary summary) Build(Module module, OnnxExportOptions options)
+    internal static (ModelProto model, OnnxExportSummary summary) Build(Module module, OnnxExportOptions options,
+        IReadOnlyDictionary<Conv2d, ActivationQuantization>? int8Inputs = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(options);
@@ -45,9 +53,11 @@ public static class OnnxExport
         CheckMode(module, options.TrainingMode);
         var input = CheckInput(options);
 
-        var graph = new OnnxGraph(options.Opset, options.FoldBatchNorm);
+        var graph = new OnnxGraph(options.Opset, options.FoldBatchNorm, int8Inputs);
         var x = graph.Input(options.InputName, input);
         var y = ModuleEmitter.Emit(graph, module, "", x);
+        if (int8Inputs is not null && graph.Int8Written.Count != int8Inputs.Count)
+            throw new InvalidOperationException($"Int8 export: {int8Inputs.Count} convs are int8 in the prepared model, but the graph wrote {graph.Int8Written.Count} of them.");
         if (graph.InitializerBytes > MaxInitializerBytes)
             throw new NotSupportedException($"The model's weights take {graph.InitializerBytes >> 20} MiB; a single ONNX file holds at most 2 GiB (external data is not written).");
         Name(graph, x, y, options.OutputName);

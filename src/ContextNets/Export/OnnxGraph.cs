@@ -9,7 +9,7 @@ namespace ContextNets.Export;
 /// producer and a unique name, and initializers (weights, shape and scalar constants) are added as they are first
 /// needed. Integer and scalar constants are shared by value.
 /// </summary>
-internal sealed class OnnxGraph(int opset, bool foldBatchNorm)
+internal sealed class OnnxGraph(int opset, bool foldBatchNorm, IReadOnlyDictionary<NN.Conv2d, ActivationQuantization>? int8Inputs = null)
 {
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
@@ -21,6 +21,15 @@ internal sealed class OnnxGraph(int opset, bool foldBatchNorm)
     public List<TensorProto> Initializers { get; } = [];
     public long InitializerBytes { get; private set; }
 
+    /// <summary>The convs written in int8 QDQ form, with their calibrated input quantization; null: an f32 graph.</summary>
+    public IReadOnlyDictionary<NN.Conv2d, ActivationQuantization>? Int8Inputs { get; } = int8Inputs;
+
+    /// <summary>The Q-DQ pairs written so far, by value and quantization: convs that read the same value share one.</summary>
+    public Dictionary<(string value, ActivationQuantization quantization), OnnxValue> FakeQuantized { get; } = [];
+
+    /// <summary>The convs of <see cref="Int8Inputs"/> written so far: the export checks that none was missed.</summary>
+    public HashSet<NN.Conv2d> Int8Written { get; } = [];
+
     /// <summary>The graph input: a value with no producer.</summary>
     public OnnxValue Input(string name, int[] dims) => new(Claim(name), dims);
 
@@ -31,6 +40,15 @@ internal sealed class OnnxGraph(int opset, bool foldBatchNorm)
         if (count != data.Length)
             throw new InvalidOperationException($"ONNX initializer {name}: {data.Length} values for dims {Shape.Format(dims)}.");
         var t = new TensorProto { Name = Claim(name), DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data)) };
+        t.Dims.AddRange(dims.Select(d => (long)d));
+        Add(t);
+        return t.Name;
+    }
+
+    /// <summary>An initializer of any element type from its raw little-endian bytes, under a unique name based on <paramref name="name"/>.</summary>
+    public string Raw(string name, TensorProto.Types.DataType type, ReadOnlySpan<byte> data, params int[] dims)
+    {
+        var t = new TensorProto { Name = Claim(name), DataType = (int)type, RawData = ByteString.CopyFrom(data) };
         t.Dims.AddRange(dims.Select(d => (long)d));
         Add(t);
         return t.Name;

@@ -25,6 +25,7 @@ internal sealed unsafe class FoldedConv : IDisposable
     public FoldedConv(Conv2d conv, BatchNorm2d? bn, bool relu, bool winograd = true)
     {
         _winograd = winograd;
+        Source = conv;
         _cin = conv.InChannels;
         _cout = conv.OutChannels;
         _k = conv.KernelSize;
@@ -39,6 +40,14 @@ internal sealed unsafe class FoldedConv : IDisposable
     }
 
     public int OutChannels => _cout;
+
+    /// <summary>The conv it was folded from: the exporter finds a conv's int8 quantization by it.</summary>
+    public Conv2d Source { get; }
+
+    /// <summary>The folded weights and bias, f32, for checks of what a lowering or an export made of them.</summary>
+    internal Tensor FoldedWeight => _weight;
+
+    internal Tensor FoldedBias => _bias;
 
     /// <summary>The bf16 or int8 kernel that runs this conv in place of the f32 one (<see cref="Lower"/>); null: f32.</summary>
     public LowPrecisionConv? Lowered { get; private set; }

@@ -13,9 +13,14 @@ internal static unsafe class DnnlConv
 {
     public static void Forward(in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, bool training, PostOps? postOps = null)
     {
-        if (DnnlGroupedWinograd.Forward(g, x, w, bias, y, training, postOps)) return;
-        var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, bias is not null, training, postOps) : null)
-            ?? ForwardPrimitive(g, bias is not null, training, postOps);
+        if (Engine.Bf16Convolutions) ExecuteForward(DnnlBf16Conv.Forward(g, bias is not null, training, postOps), g, x, w, bias, y, postOps);
+        else if (!DnnlGroupedWinograd.Forward(g, x, w, bias, y, training, postOps))
+            ExecuteForward((DnnlWinograd.Applies(g) ? DnnlWinograd.Forward(g, bias is not null, training, postOps) : null)
+                ?? ForwardPrimitive(g, bias is not null, training, postOps), g, x, w, bias, y, postOps);
+    }
+
+    private static void ExecuteForward(Primitive p, in ConvGeometry g, Tensor x, Tensor w, Tensor? bias, Tensor y, PostOps? postOps)
+    {
         if (!y.IsIn(Engine.ActivationFormat)) throw new ArgumentException($"conv2d writes its output {y.Shape} in the activation layout.");
         using var staging = new Staging();
         nint src = staging.Input(x, p.Query(Q.SrcMd));
@@ -31,6 +36,11 @@ internal static unsafe class DnnlConv
 
     public static void BackwardData(in ConvGeometry g, Tensor gy, Tensor w, Tensor gx)
     {
+        if (Engine.Bf16Convolutions)
+        {
+            ExecuteBackwardData(DnnlBf16Conv.BackwardData(g, gx.Strides.ToArray()), PlainWeights(g), gy, w, gx);
+            return;
+        }
         if (DnnlGroupedWinograd.BackwardData(g, gy, w, gx)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardData(g) : null) ?? BackwardDataPrimitive(g, gx.Strides.ToArray());
         ExecuteBackwardData(p, PlainWeights(g), gy, w, gx);
@@ -77,6 +87,11 @@ internal static unsafe class DnnlConv
     /// <summary>Gradients of the weights (row-major OIHW) and bias.</summary>
     public static void BackwardWeights(in ConvGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
     {
+        if (Engine.Bf16Convolutions)
+        {
+            ExecuteBackwardWeights(DnnlBf16Conv.BackwardWeights(g, gb is not null), PlainWeights(g), x, gy, gw, gb);
+            return;
+        }
         if (DnnlGroupedWinograd.BackwardWeights(g, x, gy, gw, gb)) return;
         var p = (DnnlWinograd.Applies(g) ? DnnlWinograd.BackwardWeights(g, gb is not null) : null) ?? BackwardWeightsPrimitive(g, gb is not null);
         ExecuteBackwardWeights(p, PlainWeights(g), x, gy, gw, gb);
@@ -115,12 +130,15 @@ internal static unsafe class DnnlConv
         });
     }
 
-    /// <summary>The forward primitive; its destination is always in the activation layout.</summary>
-    internal static Primitive ForwardPrimitive(ConvGeometry g, bool hasBias, bool training, PostOps? postOps)
+    /// <summary>
+    /// The forward primitive; its destination is always f32 in the activation layout. Its source and weights are
+    /// <paramref name="operands"/>: f32, or bf16 for <see cref="DnnlBf16Conv"/>.
+    /// </summary>
+    internal static Primitive ForwardPrimitive(ConvGeometry g, bool hasBias, bool training, PostOps? postOps, int operands = Dt.F32)
     {
         var key = PrimitiveKey.For("conv_fwd");
         g.AddTo(ref key);
-        key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat);
+        key.Add(hasBias ? 1 : 0).Add(training ? 1 : 0).Add((int)Engine.ActivationFormat).Add(operands);
         if (postOps is not null)
         {
             key.Add(postOps.Sum ? -1 : 0);
@@ -128,8 +146,8 @@ internal static unsafe class DnnlConv
         }
         return PrimitiveCache.Get(key.Build(), () =>
         {
-            var src = Activation(new Shape(g.N, g.Cin, g.H, g.W));
-            var wmd = Md.Any(g.WeightDims);
+            var src = Activation(new Shape(g.N, g.Cin, g.H, g.W), operands);
+            var wmd = Md.Tagged(g.WeightDims, Tag.Any, operands);
             var bmd = Md.Plain(g.Cout);
             var dst = Activation(g.OutShape);
             var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
@@ -143,7 +161,7 @@ internal static unsafe class DnnlConv
 
     // Explicit activation layouts: with format any for the source, oneDNN 2.6 falls back to its reference kernel for
     // channels-last training convolutions, while the explicit layout gets its JIT kernels.
-    private static MemoryDesc Activation(Shape shape) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, Engine.ActivationFormat));
+    internal static MemoryDesc Activation(Shape shape, int type = Dt.F32) => Md.Strided(shape.Dims, Tensor.StridesFor(shape, Engine.ActivationFormat), type);
 
     private static MemoryDesc PlainWeights(in ConvGeometry g) => Md.Strided(g.WeightDims, g.PlainWeightStrides);
 

@@ -25,7 +25,15 @@ internal static class Layers
         if (x.Dims[2] + 2 * p < d * (k - 1) + 1 || x.Dims[3] + 2 * p < d * (k - 1) + 1)
             throw new ArgumentException($"ONNX export at {path}: input {x.Shape} is too small for a {k}x{k} conv (dilation {d}, padding {p}).");
         var inputs = new List<string> { x.Name };
-        if (fold is not null)
+        if (g.Int8Inputs is { } int8 && int8.TryGetValue(conv, out var q))
+        {
+            if (!g.FoldBatchNorm) throw new ArgumentException("An int8 (QDQ) export folds every BatchNorm into its conv, as the prepared model does: FoldBatchNorm must stay true.");
+            var (weight, bias) = BatchNormFold.Fold(conv, fold);
+            var (quantizedWeight, quantizedBias) = QdqConv.Parameters(g, path, weight, [.. conv.Weight.Shape.Dims], bias, q.Scale);
+            inputs = [QdqConv.Input(g, path, x, q).Name, quantizedWeight, quantizedBias];
+            g.Int8Written.Add(conv);
+        }
+        else if (fold is not null)
         {
             var (weight, bias) = BatchNormFold.Fold(conv, fold);
             inputs.Add(g.Weights(path + ".weight", weight, [.. conv.Weight.Shape.Dims]));

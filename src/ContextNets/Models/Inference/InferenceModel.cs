@@ -66,6 +66,9 @@ public sealed class InferenceModel : IPreparedModel
 
     public ResNetConfig Config => _snapshot.Config;
 
+    /// <summary>The private eval-mode copy the folded convs were made from (their <see cref="FoldedConv.Source"/>).</summary>
+    internal ResNet Snapshot => _snapshot;
+
     /// <summary>
     /// Logits [N, NumClasses] of images [N, InChannels, H, W] (either layout). The caller owns the result: dispose it
     /// (`using var logits = ready.Predict(x);`), or let the scope that is open around the call free it. Every

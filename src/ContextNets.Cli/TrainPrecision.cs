@@ -1,0 +1,42 @@
+using System.CommandLine;
+
+namespace ContextNets.Cli;
+
+/// <summary>
+/// `ctxnet train --precision bf16`: the convolutions compute with bf16 operands and f32 accumulation, forward and both
+/// backwards (<see cref="Engine.Bf16Convolutions"/>); master weights, the optimizer, BatchNorm, the attention blocks'
+/// softmaxes and LayerNorms, the classifier and the loss stay f32. A resumed run is resumed in the precision given
+/// again: the run's config does not record it.
+/// </summary>
+internal static class TrainPrecision
+{
+    public static readonly Option<string> Opt = new("--precision")
+    {
+        Description = "Training precision: fp32, or bf16 (convolutions with bf16 operands and f32 accumulation; weights, BatchNorm, softmax and the loss in f32).",
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    /// <summary>Switches the convolutions to bf16 when asked, until the result is disposed.</summary>
+    public static IDisposable Apply(ParseResult p)
+    {
+        bool bf16 = p.GetValue(Opt) switch
+        {
+            "fp32" => false,
+            "bf16" => true,
+            "int8" => throw new CliException("--precision int8 is for inference (post-training quantization: ctxnet eval/predict/export --precision int8); train in fp32 or bf16."),
+            var other => throw new CliException($"--precision for training is fp32 or bf16, not '{other}'."),
+        };
+        if (bf16 && !Engine.OneDnnIsa.Contains("bf16", StringComparison.Ordinal) && !Engine.OneDnnIsa.Contains("amx", StringComparison.Ordinal))
+            Console.WriteLine($"note: this CPU's oneDNN ISA is {Engine.OneDnnIsa}, without native bf16: the bf16 convolutions are emulated and slower than f32.");
+        return new Switch(bf16);
+    }
+
+    private sealed class Switch : IDisposable
+    {
+        private readonly bool _before = Engine.Bf16Convolutions;
+
+        public Switch(bool bf16) => Engine.Bf16Convolutions = bf16;
+
+        public void Dispose() => Engine.Bf16Convolutions = _before;
+    }
+}
