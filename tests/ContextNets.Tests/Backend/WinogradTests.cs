@@ -9,6 +9,7 @@ namespace ContextNets.Tests.Backend;
 /// would only test the direct ones), and forward and both backwards match the reference with it on and off, ungrouped
 /// and with 2 or 4 groups (one Winograd conv per group) or 8 (the direct grouped kernel).
 /// </summary>
+[Collection(EngineSwitchCollection.Name)]
 public class WinogradTests
 {
     [Theory]

@@ -1,14 +1,8 @@
 using ContextNets.Backend.Dnnl;
 using ContextNets.Tests.Reference;
+using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.LowPrecision;
-
-/// <summary>Tests that switch an engine-wide setting run alone, so that no other test's kernels see it.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class EngineSwitchCollection
-{
-    public const string Name = "engine-wide switches";
-}
 
 /// <summary>
 /// The bf16 training convolutions (<see cref="Engine.Bf16Convolutions"/>) against the plain loop reference on the

@@ -46,4 +46,22 @@ public sealed class PredictOwnershipTests
         Assert.True(predicted.IsDisposed);
         using (run) Assert.False(run["logits"].IsDisposed);
     }
+
+    [Fact]
+    public void PredictLeavesNothingAllocatedOutsideTheCallersScope()
+    {
+        using var model = Zoo.Create("resnest14d", numClasses: 10);
+        using var inference = model.Prepare();
+        using var x = Tensor.Randn([2, 3, 64, 64], 5);
+        for (int i = 0; i < 2; i++) Logits(inference, x);
+        long steady = BufferPool.LiveBytes;
+        for (int i = 0; i < 3; i++) Logits(inference, x);
+        Assert.Equal(steady, BufferPool.LiveBytes);
+    }
+
+    private static float[] Logits(ContextNets.Models.Inference.InferenceModel inference, Tensor x)
+    {
+        using var scope = Tensor.Scope();
+        return inference.Predict(x).ToArray();
+    }
 }

@@ -1,10 +1,13 @@
 using ContextNets.Data;
 using ContextNets.Data.Transforms;
 using ContextNets.Models.Segmentation;
+using ContextNets.Tests.Support;
 
 namespace ContextNets.Tests.Models.Segmentation;
 
 /// <summary>The in-process path of `ctxnet segment`: the class map's size, VOC's colours, the overlay, and memory flat over many calls.</summary>
+/// The pool's byte count is the process's: the class runs alone so that no other test's tensors move it.
+[Collection(PoolCollection.Name)]
 public class ImageSegmentationTests
 {
     [Fact]
