@@ -74,7 +74,9 @@ internal static class TrainCommand
             using var precision = TrainPrecision.Apply(parse);
             if (parse.GetValue(ResumeOpt) is { } resumed && TrainTasks.Owning(resumed) is { } owner)
                 return owner.Resume(parse, resumed, cancel.Token);
-            if (TrainTasks.Find(parse.GetValue(TaskOpt)!) is { } task)
+            var task = TrainTasks.Find(parse.GetValue(TaskOpt)!);
+            TrainTasks.RefuseOthersOptions(parse, task);
+            if (task is not null)
             {
                 if (parse.GetResult(DistributedRun.DistributedOpt) is { Implicit: false })
                     throw new CliException($"--distributed trains classifiers; --task {task.Name} runs in one process.");

@@ -48,6 +48,14 @@ internal static class TrainTasks
         : All.FirstOrDefault(t => t.Name == name)
           ?? throw new CliException($"Unknown --task '{name}': use one of {string.Join(", ", Names)}.");
 
+    /// <summary>Refuses the options of the tasks other than <paramref name="chosen"/> (null: classification), which it would not read.</summary>
+    public static void RefuseOthersOptions(ParseResult parse, ITrainTask? chosen)
+    {
+        foreach (var other in All.Where(t => t != chosen))
+            foreach (var o in other.Options.Where(o => parse.GetResult(o) is { Implicit: false }))
+                throw new CliException($"{o.Name} is an option of --task {other.Name}; this run trains {chosen?.Name ?? Classify}.");
+    }
+
     /// <summary>The task whose run folder <paramref name="run"/> is, or null for a classification run.</summary>
     public static ITrainTask? Owning(string run) => All.FirstOrDefault(t => t.Owns(run));
 }

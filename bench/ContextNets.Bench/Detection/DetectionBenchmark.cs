@@ -21,24 +21,8 @@ public static class DetectionBenchmark
 {
     public static int Run(string[] args)
     {
-        int threads = 2, rounds = 3, reps = 1;
-        bool noTorch = false;
-        string? outPath = null;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            switch (args[i])
-            {
-                case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--reps": reps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--no-torch": noTorch = true; break;
-                case "--out": outPath = Next(); break;
-                default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]}'. Options: --threads N, --rounds N, --reps N, --no-torch, --out FILE.");
-                    return 2;
-            }
-        }
+        if (PairedOptions.Parse(args, reps: 1) is not { } options) return 2;
+        var (threads, rounds, reps, noTorch, outPath) = options;
         Environment.SetEnvironmentVariable("CTXNET_THREADS", threads.ToString(CultureInfo.InvariantCulture));
         Engine.EnsureNative();
         var started = DateTime.Now;

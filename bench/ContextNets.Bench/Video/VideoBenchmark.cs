@@ -28,25 +28,13 @@ public static class VideoBenchmark
 
     public static int Run(string[] args)
     {
-        int threads = 2, rounds = 3, reps = 2;
-        bool noTorch = false;
-        string? outPath = null;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            switch (args[i])
+        if (PairedOptions.Parse(args, reps: 2, "--clip-format contiguous|channels-last, ", (option, next) =>
             {
-                case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--rounds": rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--reps": reps = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--clip-format": Engine.ClipFormat = Next() == "contiguous" ? MemoryFormat.Contiguous : MemoryFormat.ChannelsLast; break;
-                case "--no-torch": noTorch = true; break;
-                case "--out": outPath = Next(); break;
-                default:
-                    Console.Error.WriteLine($"Unknown option '{args[i]}'. Options: --threads N, --rounds N, --reps N, --clip-format contiguous|channels-last, --no-torch, --out FILE.");
-                    return 2;
-            }
-        }
+                if (option != "--clip-format") return false;
+                Engine.ClipFormat = next() == "contiguous" ? MemoryFormat.Contiguous : MemoryFormat.ChannelsLast;
+                return true;
+            }) is not { } options) return 2;
+        var (threads, rounds, reps, noTorch, outPath) = options;
         Environment.SetEnvironmentVariable("CTXNET_THREADS", threads.ToString(CultureInfo.InvariantCulture));
         Engine.EnsureNative();
         var started = DateTime.Now;

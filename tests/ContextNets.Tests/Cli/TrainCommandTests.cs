@@ -158,6 +158,15 @@ public sealed class TrainCommandTests : IDisposable
         AssertRefused(CliProcess.Run($"train --task classification --out {run}", Ci), run, "Unknown --task 'classification'", "classify");
     }
 
+    [Theory]
+    [InlineData("--clip-frames 8", "--task video")]
+    [InlineData("--task video --seg-crop-size 64", "--task segment")]
+    public void AnotherTasksOptionIsRefusedNotIgnored(string options, string says)
+    {
+        string run = _tmp.File("run");
+        AssertRefused(CliProcess.Run($"train {options} --out {run}", Ci), run, "is an option of", says);
+    }
+
     [Fact]
     public void MissingFashionMnistNamesTheAptPackage()
     {

@@ -73,13 +73,18 @@ internal static class OnnxCases
                 Fill(bn.RunningMean, () => 0.2 * rng.Normal());
                 Fill(bn.RunningVar, () => rng.Uniform(0.5, 1.5));
             }
-        // Uniform draws of the intended spread: a tenth of the cost of normal ones, which matters for models built
-        // without their random initialization (RandomModel).
+        // Uniform draws: a tenth of the cost of normal ones, which matters for models built without their random
+        // initialization (RandomModel). Kernels get a spread of 1 / sqrt(fan-in); vectors and scalars (biases, the
+        // gammas that scale an attention branch) a magnitude of 0.1 to 0.3 with either sign, never near zero.
         foreach (var (name, p) in model.NamedParameters())
             if (p.ToArray().All(v => v == 0))
             {
-                double bound = Math.Sqrt(3) * (p.Shape.Rank == 1 ? 0.1 : 1.0 / Math.Sqrt(p.Numel / p.Shape[0]));
-                Fill(p, () => rng.Uniform(-bound, bound));
+                if (p.Shape.Rank <= 1) Fill(p, () => (rng.Uniform(0, 1) < 0.5 ? -1 : 1) * rng.Uniform(0.1, 0.3));
+                else
+                {
+                    double bound = Math.Sqrt(3.0 * p.Shape[0] / p.Numel);
+                    Fill(p, () => rng.Uniform(-bound, bound));
+                }
             }
     }
 
