@@ -12,7 +12,7 @@ internal static class TimeToAccuracyChart
 
     public static void Write(string path, IReadOnlyList<(string Label, Curve Curve)> curves, double targetPercent)
     {
-        var plot = Charts.New("Test accuracy over wall-clock time", "minutes", "test accuracy (%)");
+        using var plot = Charts.New("Test accuracy over wall-clock time", "minutes", "test accuracy (%)");
         for (int i = 0; i < curves.Count; i++)
             Charts.Line(plot, curves[i].Curve.Points().Select(p => (p.Minutes, p.Accuracy)), Colors[i % Colors.Length], curves[i].Label);
         var target = plot.Add.HorizontalLine(targetPercent, 2, new Color(150, 150, 150), LinePattern.Dashed);

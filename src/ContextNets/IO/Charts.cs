@@ -9,7 +9,7 @@ namespace ContextNets.IO;
 /// </summary>
 internal static class Charts
 {
-    /// <summary>A plot with a title and axis labels, in the pictures' font when the machine has it.</summary>
+    /// <summary>A plot with a title and axis labels, in the pictures' font when the machine has it; the caller disposes it.</summary>
     public static Plot New(string title, string xLabel, string yLabel)
     {
         var plot = new Plot();

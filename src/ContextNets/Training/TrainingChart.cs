@@ -21,9 +21,20 @@ public static class TrainingChart
         Png.Write(path, canvas.Pixels, canvas.Width, canvas.Height, 3);
     }
 
-    public static Canvas Draw(IReadOnlyList<EpochMetrics> rows) => Charts.SideBySide(Panels(rows), Width / 2, Height);
+    public static Canvas Draw(IReadOnlyList<EpochMetrics> rows)
+    {
+        var panels = Panels(rows);
+        try
+        {
+            return Charts.SideBySide(panels, Width / 2, Height);
+        }
+        finally
+        {
+            foreach (var p in panels) p.Dispose();
+        }
+    }
 
-    /// <summary>The two panels, loss then accuracy, before they are drawn.</summary>
+    /// <summary>The two panels, loss then accuracy, before they are drawn; the caller disposes them.</summary>
     internal static Plot[] Panels(IReadOnlyList<EpochMetrics> rows) =>
     [
         Panel("Loss", "loss", rows, r => r.TrainLoss, r => r.TestLoss, percent: false),

@@ -27,14 +27,16 @@ public sealed class TrainingChartTests
     {
         var rows = Rows(6);
         var panels = TrainingChart.Panels(rows);
+        using var lossPanel = panels[0];
+        using var accuracyPanel = panels[1];
         var canvas = Charts.SideBySide(panels, TrainingChart.Width / 2, TrainingChart.Height);
         foreach (var r in rows)
         {
             // A marker's centre has its series' colour: the train loss in the loss panel, the test accuracy in the other.
-            var loss = panels[0].GetPixel(new Coordinates(r.Epoch, r.TrainLoss));
+            var loss = lossPanel.GetPixel(new Coordinates(r.Epoch, r.TrainLoss));
             Assert.Equal(TrainingChart.TrainColor, canvas.Get((int)Math.Round(loss.X), (int)Math.Round(loss.Y)));
             // The accuracy panel is the right half: its pixels are offset by half the width.
-            var accuracy = panels[1].GetPixel(new Coordinates(r.Epoch, 100 * r.TestAccuracy));
+            var accuracy = accuracyPanel.GetPixel(new Coordinates(r.Epoch, 100 * r.TestAccuracy));
             Assert.Equal(TrainingChart.TestColor, canvas.Get(TrainingChart.Width / 2 + (int)Math.Round(accuracy.X), (int)Math.Round(accuracy.Y)));
         }
     }
