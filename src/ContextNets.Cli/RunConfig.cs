@@ -56,6 +56,12 @@ internal sealed record RunConfig
 
     /// <summary>Distributed runs normalize with the statistics of the whole global batch (SyncBatchNorm).</summary>
     public bool SyncBn { get; init; }
+
+    /// <summary>
+    /// The training precision, fp32 or bf16, which --resume keeps. Null in the configs of runs from before it was
+    /// recorded: those resume in the precision given again.
+    /// </summary>
+    public string? Precision { get; init; }
     public long Seed { get; init; }
     public TrainerOptions Trainer { get; init; } = new();
 

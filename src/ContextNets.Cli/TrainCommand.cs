@@ -137,6 +137,7 @@ internal static class TrainCommand
             BatchSize = batchSize,
             Subset = subset,
             SyncBn = p.GetValue(DistributedRun.SyncBnOpt),
+            Precision = p.GetValue(TrainPrecision.Opt),
             Seed = p.GetValue(SeedOpt),
             Trainer = options,
         });
@@ -158,6 +159,7 @@ internal static class TrainCommand
         });
         var config = RunConfig.Parse(text, RunConfig.PathIn(run));
         RunNetwork.Require(config);
+        TrainPrecision.Keep(p, config.Precision, run);
         bool restart = DistributedRun.FromRoot(replicas, () => StrandedRun.Is(run) ? "restart" : "") == "restart";
         Engine.EnsureNative();
         var runData = RunData.Of(config);

@@ -5,8 +5,8 @@ namespace ContextNets.Cli;
 /// <summary>
 /// `ctxnet train --precision bf16`: the convolutions compute with bf16 operands and f32 accumulation, forward and both
 /// backwards (<see cref="Engine.Bf16Convolutions"/>); master weights, the optimizer, BatchNorm, the attention blocks'
-/// softmaxes and LayerNorms, the classifier and the loss stay f32. A resumed run is resumed in the precision given
-/// again: the run's config does not record it.
+/// softmaxes and LayerNorms, the classifier and the loss stay f32. The run's config records the precision, and
+/// --resume continues in it.
 /// </summary>
 internal static class TrainPrecision
 {
@@ -29,6 +29,19 @@ internal static class TrainPrecision
         if (bf16 && !Engine.OneDnnIsa.Contains("bf16", StringComparison.Ordinal) && !Engine.OneDnnIsa.Contains("amx", StringComparison.Ordinal))
             Console.WriteLine($"note: this CPU's oneDNN ISA is {Engine.OneDnnIsa}, without native bf16: the bf16 convolutions are emulated and slower than f32.");
         return new Switch(bf16);
+    }
+
+    /// <summary>
+    /// A resumed run continues in the precision its config records (<paramref name="recorded"/>); another one given
+    /// with --resume is refused, since half a run in each would be neither.
+    /// </summary>
+    public static void Keep(ParseResult p, string? recorded, string run)
+    {
+        if (recorded is null) return;
+        if (p.GetResult(Opt) is { Implicit: false } && p.GetValue(Opt) != recorded)
+            throw new CliException($"{run} trains in {recorded}; --resume continues it in {recorded}, so leave out --precision {p.GetValue(Opt)}.");
+        Engine.Bf16Convolutions = recorded == "bf16";
+        if (Engine.Bf16Convolutions) Console.WriteLine($"{run} trains in bf16: it continues in bf16.");
     }
 
     private sealed class Switch : IDisposable

@@ -50,16 +50,18 @@ public static class Initializers
     public static Action<Span<float>> Uniform(double bound) => span =>
     {
         if (_skipDepth > 0) return;
-        for (int i = 0; i < span.Length; i++) span[i] = (float)((Rng.NextDouble() * 2 - 1) * bound);
+        var rng = Rng;
+        for (int i = 0; i < span.Length; i++) span[i] = (float)((rng.NextDouble() * 2 - 1) * bound);
     };
 
     /// <summary>N(0, std^2).</summary>
     public static Action<Span<float>> Normal(double std) => span =>
     {
         if (_skipDepth > 0) return;
+        var rng = Rng;
         for (int i = 0; i < span.Length; i++)
         {
-            double u1 = 1.0 - Rng.NextDouble(), u2 = Rng.NextDouble();
+            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
             span[i] = (float)(std * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
         }
     };

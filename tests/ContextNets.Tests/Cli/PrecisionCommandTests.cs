@@ -19,6 +19,15 @@ public sealed class PrecisionCommandTests : IDisposable
         string data = ColourFolders.Write(_tmp, 12, 3, ColourFolders.Apple, ColourFolders.Sky), run = _tmp.File("run");
         var (code, stdout, stderr) = CliProcess.Run($"train --model resnet20 --data {data} --batch-size 8 --image-size 8 --epochs 1 --precision bf16 --out {run}", Ci);
         Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("\"precision\": \"bf16\"", File.ReadAllText(Path.Combine(run, "config.json")));
+
+        // --resume keeps the recorded precision and refuses another one.
+        (code, stdout, stderr) = CliProcess.Run($"train --resume {run}", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("trains in bf16: it continues in bf16", stdout);
+        (code, _, stderr) = CliProcess.Run($"train --resume {run} --precision fp32", Ci);
+        Assert.Equal(2, code);
+        Assert.Contains("trains in bf16; --resume continues it in bf16, so leave out --precision fp32.", stderr);
 
         string image = Path.Combine(data, "val", "sky", "00.png");
         (code, stdout, stderr) = CliProcess.Run($"predict {run} {image} --precision int8 --top 2", Ci);
