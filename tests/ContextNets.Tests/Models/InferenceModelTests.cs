@@ -70,6 +70,21 @@ public class InferenceModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void PreparingDrawsNothingFromTheInitializationGenerator()
+    {
+        var config = ResNets.Cifar(8);
+        float[] SecondModelsWeights(bool prepareFirst)
+        {
+            Initializers.Seed(5);
+            using var first = new ResNet(config);
+            if (prepareFirst) first.Prepare().Dispose();
+            using var second = new ResNet(config);
+            return second.StateDict()["layer1.0.conv1.weight"].ToArray();
+        }
+        Assert.Equal(SecondModelsWeights(prepareFirst: false), SecondModelsWeights(prepareFirst: true));
+    }
+
+    [Fact]
     public void TheSnapshotIgnoresLaterTrainingAndBadInputIsRefused()
     {
         using var model = Zoo.Create("resnet20");

@@ -21,7 +21,9 @@ public sealed class InferenceModel : IPreparedModel
     public InferenceModel(ResNet model, InferenceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        _snapshot = new ResNet(model.Config);
+        // The snapshot's every weight comes from the model (a strict load), so its random initialization is skipped:
+        // drawing it would cost about a second for ResNet-50 and advance this thread's initialization generator.
+        using (Initializers.SkipRandom()) _snapshot = new ResNet(model.Config);
         _snapshot.LoadStateDict(model.StateDict());
         _snapshot.Eval();
         var stem = _snapshot.StemConv is Sequential deep ? deep.NamedChildren().Select(c => c.module).Where(m => m is not Lambda).ToList() : [_snapshot.StemConv];
