@@ -24,7 +24,13 @@ internal static class WeightsFile
         if (inChannels is < 1) throw new CliException($"--in-channels must be at least 1, not {inChannels}.");
         Engine.EnsureNative();
         bool segmenter = Models.Segmentation.Segmenters.IsSegmenter(modelName);
-        var model = ModelCatalog.Create(modelName, classes, inChannels, aux: segmenter && HoldsAuxHead(path));
+        bool aux = segmenter && HoldsAuxHead(path);
+        Module model;
+        // A strict load overwrites every weight, so the random draws of a fresh initialization are skipped; a lenient
+        // one keeps the initialization of what the file lacks.
+        if (strict)
+            using (Initializers.SkipRandom()) model = ModelCatalog.Create(modelName, classes, inChannels, aux: aux);
+        else model = ModelCatalog.Create(modelName, classes, inChannels, aux: aux);
         // A segmenter's keys are torchvision's own, whose `backbone.` prefix would otherwise be taken for OpenMMLab's.
         if (segmenter && convention == KeyConvention.Auto) convention = KeyConvention.Timm;
         try
