@@ -24,7 +24,48 @@ public static unsafe class ImageDecoder
     public static bool IsJpeg(ReadOnlySpan<byte> d) => d.Length >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
 
     /// <summary>Reads and decodes a file into an image of <paramref name="channels"/> channels (1: gray, 3: RGB).</summary>
-    public static Image8 Load(string path, int channels = 3)
+    public static Image8 Load(string path, int channels = 3) => Decode(ReadFile(path), path, channels);
+
+    /// <summary>Decodes PNG or JPEG bytes; <paramref name="name"/> is what error messages call the data.</summary>
+    public static Image8 Decode(byte[] data, string name, int channels = 3)
+    {
+        if (channels != 1 && channels != 3) throw new ArgumentException($"Images are decoded to 1 or 3 channels, not {channels}.");
+        Image8 image;
+        if (IsPng(data)) image = DecodePng(data, name, channels);
+        else if (IsJpeg(data)) image = DecodeJpeg(data, name, channels);
+        else throw new InvalidDataException($"Image {name} is neither PNG nor JPEG (its first bytes are not a PNG or JPEG signature).");
+        return image.WithChannels(channels);
+    }
+
+    /// <summary>
+    /// The width and height a PNG or JPEG file declares, read from its header without decoding its pixels (a label-map
+    /// folder checks every pair's sizes this way before training starts).
+    /// </summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        var data = ReadFile(path);
+        if (IsPng(data)) return PngSize(data, path);
+        if (!IsJpeg(data)) throw new InvalidDataException($"Image {path} is neither PNG nor JPEG (its first bytes are not a PNG or JPEG signature).");
+        _ = Jpeg.Value;
+        nint handle = JpegNative.tjInitDecompress();
+        if (handle == 0) throw new InvalidOperationException($"TurboJPEG could not create a decompressor (reading {path}).");
+        try
+        {
+            int w, h, subsamp, colorspace;
+            fixed (byte* p = data)
+                if (JpegNative.tjDecompressHeader3(handle, p, (nuint)data.Length, &w, &h, &subsamp, &colorspace) != 0)
+                    throw Corrupt(path, "JPEG", JpegNative.ErrorOf(handle));
+            CheckSize(path, (uint)w, (uint)h);
+            return (w, h);
+        }
+        finally
+        {
+            JpegNative.tjDestroy(handle);
+        }
+    }
+
+    /// <summary>A file's bytes, refused with a one-line error when it cannot be read or is over <see cref="MaxFileBytes"/>.</summary>
+    internal static byte[] ReadFile(string path)
     {
         long length;
         try
@@ -36,18 +77,27 @@ public static unsafe class ImageDecoder
             throw new InvalidDataException($"Image {path} could not be read: {e.Message}", e);
         }
         if (length > MaxFileBytes) throw new InvalidDataException($"Image {path} is {length} bytes, more than the {MaxFileBytes >> 20} MiB limit.");
-        return Decode(File.ReadAllBytes(path), path, channels);
+        return File.ReadAllBytes(path);
     }
 
-    /// <summary>Decodes PNG or JPEG bytes; <paramref name="name"/> is what error messages call the data.</summary>
-    public static Image8 Decode(byte[] data, string name, int channels = 3)
+    private static (int Width, int Height) PngSize(byte[] data, string name)
     {
-        if (channels != 1 && channels != 3) throw new ArgumentException($"Images are decoded to 1 or 3 channels, not {channels}.");
-        Image8 image;
-        if (IsPng(data)) image = DecodePng(data, name, channels);
-        else if (IsJpeg(data)) image = DecodeJpeg(data, name, channels);
-        else throw new InvalidDataException($"Image {name} is neither PNG nor JPEG (its first bytes are not a PNG or JPEG signature).");
-        return image.WithChannels(channels);
+        _ = Png.Value;
+        var img = new PngNative.PngImage { Version = PngNative.ImageVersion };
+        fixed (byte* p = data)
+        {
+            try
+            {
+                if (PngNative.png_image_begin_read_from_memory(&img, p, (nuint)data.Length) == 0)
+                    throw Corrupt(name, "PNG", PngNative.MessageOf(&img));
+                CheckSize(name, img.Width, img.Height);
+                return ((int)img.Width, (int)img.Height);
+            }
+            finally
+            {
+                PngNative.png_image_free(&img);
+            }
+        }
     }
 
     private static Image8 DecodePng(byte[] data, string name, int channels)
