@@ -17,10 +17,10 @@ internal static class SegmentFolderData
     public static (SegmentRun Config, (ISegmentationSet Train, ISegmentationSet Val) Data) Configure(string dir, string model, SegmentationRecipe recipe,
         IReadOnlyList<Option> sceneOptions, ParseResult p)
     {
-        var given = sceneOptions.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-        if (given.Count > 0) throw new CliException($"{string.Join(" and ", given)} count generated scenes; with --data {dir} the folder's images are used.");
         if (!Directory.Exists(dir))
             throw new CliException($"--data for --task segment is '{SegmentRun.ScenesName}' (the generated scenes) or a folder with {LabelMapFolder.ClassFile}, train/ and val/; '{dir}' is neither.");
+        var given = sceneOptions.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+        if (given.Count > 0) throw new CliException($"{string.Join(" and ", given)} count generated scenes; with --data {dir} the folder's images are used.");
         string root = Path.GetFullPath(dir);
         var classes = LabelMapFolder.ReadClasses(root);
         var data = Open(root, classes);
