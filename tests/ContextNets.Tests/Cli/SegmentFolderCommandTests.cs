@@ -1,4 +1,6 @@
 using ContextNets.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using ContextNets.Tests.Data;
 using ContextNets.Tests.Data.Segmentation;
 
@@ -6,7 +8,7 @@ namespace ContextNets.Tests.Cli;
 
 /// <summary>
 /// `ctxnet train --task segment --data DIR` on an image + label-map folder: a tiny run trains and `ctxnet eval` scores it
-/// with the folder's class names; each way the folder can be wrong ends at exit 2 with one line naming the problem,
+/// with the folder's class names and `ctxnet export` writes it to ONNX (as it does a segmenter by name); each way the folder can be wrong ends at exit 2 with one line naming the problem,
 /// and no run folder. The class runs in the external tier for its cost only (a dozen ctxnet processes, about ten
 /// seconds); the same errors are checked in process, in the quick tier, by LabelMapFolderTests.
 /// </summary>
@@ -32,6 +34,35 @@ public sealed class SegmentFolderCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Matches(@"on 2 val images at 48 px: mIoU \d+\.\d\d%", stdout);
         Assert.Contains("boot", stdout, StringComparison.Ordinal);
+
+        string onnx = _tmp.File("run.onnx");
+        (code, _, stderr) = CliProcess.Run($"export {run} --onnx {onnx}", Ci, timeoutSeconds: 600);
+        Assert.True(code == 0, stderr);
+        using var session = new InferenceSession(onnx);
+        Assert.Equal(string.Join(",", LabelMapData.Classes), session.ModelMetadata.CustomMetadataMap["classes"]);
+        Assert.Equal([1, 3, 48, 48], Scores(session, 48).Dimensions.ToArray());
+    }
+
+    [Fact]
+    public void ExportsASegmenterByNameInFloat32Only()
+    {
+        string onnx = _tmp.File("fcn.onnx");
+        var (code, stdout, stderr) = CliProcess.Run($"export fcn_resnet18 --onnx {onnx} --image-size 40", Ci, timeoutSeconds: 600);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("class scores [N, K, H, W]", stdout, StringComparison.Ordinal);
+        using (var session = new InferenceSession(onnx)) Assert.Equal([1, 21, 40, 40], Scores(session, 40).Dimensions.ToArray());
+
+        (code, _, stderr) = CliProcess.Run($"export fcn_resnet18 --onnx {_tmp.File("int8.onnx")} --precision int8", Ci);
+        Assert.Equal(2, code);
+        Assert.Contains("float32 only", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_tmp.File("int8.onnx")));
+    }
+
+    private static Tensor<float> Scores(InferenceSession session, int side)
+    {
+        var input = new DenseTensor<float>(new float[3 * side * side], [1, 3, side, side]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.First(), input)]);
+        return results.First().AsTensor<float>().Clone();
     }
 
     [Theory]
