@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace ContextNets.Data;
@@ -44,24 +45,16 @@ public static unsafe class ImageDecoder
     public static (int Width, int Height) ReadSize(string path)
     {
         var data = ReadFile(path);
-        if (IsPng(data)) return PngSize(data, path);
+        if (IsPng(data))
+        {
+            // A PNG starts with its IHDR chunk: width and height are its first two big-endian words.
+            if (data.Length < 24 || !data.AsSpan(12, 4).SequenceEqual("IHDR"u8)) throw Corrupt(path, "PNG", "it does not start with its IHDR chunk");
+            uint w = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(16)), h = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(20));
+            CheckSize(path, w, h);
+            return ((int)w, (int)h);
+        }
         if (!IsJpeg(data)) throw new InvalidDataException($"Image {path} is neither PNG nor JPEG (its first bytes are not a PNG or JPEG signature).");
-        _ = Jpeg.Value;
-        nint handle = JpegNative.tjInitDecompress();
-        if (handle == 0) throw new InvalidOperationException($"TurboJPEG could not create a decompressor (reading {path}).");
-        try
-        {
-            int w, h, subsamp, colorspace;
-            fixed (byte* p = data)
-                if (JpegNative.tjDecompressHeader3(handle, p, (nuint)data.Length, &w, &h, &subsamp, &colorspace) != 0)
-                    throw Corrupt(path, "JPEG", JpegNative.ErrorOf(handle));
-            CheckSize(path, (uint)w, (uint)h);
-            return (w, h);
-        }
-        finally
-        {
-            JpegNative.tjDestroy(handle);
-        }
+        return WithJpegHeader(data, path, (_, w, h, _) => (w, h));
     }
 
     /// <summary>A file's bytes, refused with a one-line error when it cannot be read or is over <see cref="MaxFileBytes"/>.</summary>
@@ -78,26 +71,6 @@ public static unsafe class ImageDecoder
         }
         if (length > MaxFileBytes) throw new InvalidDataException($"Image {path} is {length} bytes, more than the {MaxFileBytes >> 20} MiB limit.");
         return File.ReadAllBytes(path);
-    }
-
-    private static (int Width, int Height) PngSize(byte[] data, string name)
-    {
-        _ = Png.Value;
-        var img = new PngNative.PngImage { Version = PngNative.ImageVersion };
-        fixed (byte* p = data)
-        {
-            try
-            {
-                if (PngNative.png_image_begin_read_from_memory(&img, p, (nuint)data.Length) == 0)
-                    throw Corrupt(name, "PNG", PngNative.MessageOf(&img));
-                CheckSize(name, img.Width, img.Height);
-                return ((int)img.Width, (int)img.Height);
-            }
-            finally
-            {
-                PngNative.png_image_free(&img);
-            }
-        }
     }
 
     private static Image8 DecodePng(byte[] data, string name, int channels)
@@ -134,7 +107,20 @@ public static unsafe class ImageDecoder
         }
     }
 
-    private static Image8 DecodeJpeg(byte[] data, string name, int channels)
+    private static Image8 DecodeJpeg(byte[] data, string name, int channels) => WithJpegHeader(data, name, (handle, w, h, colorspace) =>
+    {
+        bool gray = colorspace == JpegNative.ColorspaceGray && channels == 1;
+        int samples = gray ? 1 : 3;
+        var buffer = new byte[(long)w * h * samples];
+        int format = gray ? JpegNative.PixelGray : JpegNative.PixelRgb;
+        fixed (byte* p = data)
+        fixed (byte* b = buffer)
+            if (!Decompress(handle, p, data.Length, b, w, h, samples, format, out var problem)) throw Corrupt(name, "JPEG", problem);
+        return new Image8(w, h, samples, buffer);
+    });
+
+    /// <summary>Reads a JPEG's header (its size checked) and hands the decompressor, the size and the colour space to <paramref name="then"/>.</summary>
+    private static T WithJpegHeader<T>(byte[] data, string name, Func<nint, int, int, int, T> then)
     {
         _ = Jpeg.Value;
         nint handle = JpegNative.tjInitDecompress();
@@ -143,18 +129,10 @@ public static unsafe class ImageDecoder
         {
             int w, h, subsamp, colorspace;
             fixed (byte* p = data)
-            {
                 if (JpegNative.tjDecompressHeader3(handle, p, (nuint)data.Length, &w, &h, &subsamp, &colorspace) != 0)
                     throw Corrupt(name, "JPEG", JpegNative.ErrorOf(handle));
-                CheckSize(name, (uint)w, (uint)h);
-                bool gray = colorspace == JpegNative.ColorspaceGray && channels == 1;
-                int samples = gray ? 1 : 3;
-                var buffer = new byte[(long)w * h * samples];
-                int format = gray ? JpegNative.PixelGray : JpegNative.PixelRgb;
-                fixed (byte* b = buffer)
-                    if (!Decompress(handle, p, data.Length, b, w, h, samples, format, out var problem)) throw Corrupt(name, "JPEG", problem);
-                return new Image8(w, h, samples, buffer);
-            }
+            CheckSize(name, (uint)w, (uint)h);
+            return then(handle, w, h, colorspace);
         }
         finally
         {

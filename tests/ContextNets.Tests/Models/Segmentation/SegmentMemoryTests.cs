@@ -11,7 +11,8 @@ namespace ContextNets.Tests.Models.Segmentation;
 /// Memory over 1000 calls of what `ctxnet segment` does per image (class map, overlay) on a CCNet segmenter: after a
 /// warm-up of 100 calls, the native buffer pool's live bytes must not move at all, the managed heap after a full
 /// collection may not grow by 1 MB (one leaked class map and overlay per call would add 43 MB), and the process's
-/// resident set by 64 MB. The external tier holds it for its cost only (about ten seconds); the quick tier checks
+/// resident set by 64 MB. The external tier holds it for its cost only (380 s under a load average of 70 on 2 cores;
+/// about 100 s of CPU time); the quick tier checks
 /// the pool over 300 calls (ImageSegmentationTests).
 /// </summary>
 [Collection(PoolCollection.Name)]
