@@ -14,6 +14,7 @@ switch (args.FirstOrDefault())
     case "models": return ContextNets.Bench.Models.ModelsBenchmark.Run(args[1..]);
     case "video": return ContextNets.Bench.Video.VideoBenchmark.Run(args[1..]);
     case "detection": return ContextNets.Bench.Detection.DetectionBenchmark.Run(args[1..]);
+    case "segmentation": return ContextNets.Bench.Segmentation.SegmentationBenchmark.Run(args[1..]);
     case "tta": return ContextNets.Bench.Training.TimeToAccuracyBenchmark.Run(args[1..]);
     case "scaling": return ContextNets.Bench.Scaling.ScalingBenchmark.Run(args[1..]);
     case "scaling-worker": return ContextNets.Bench.Scaling.ScalingWorker.Run(args[1..]);

@@ -37,6 +37,7 @@ internal static class AnalyzeCommand
             options.Check();
             using var interrupt = Interrupt.Install();
             if (VideoRunConfig.IsIn(options.Run)) VideoAnalysis.Run(options, interrupt.Token);
+            else if (SegmentRun.Is(options.Run)) SegmentAnalysis.Run(options, interrupt.Token);
             else Run(options, interrupt.Token);
             return 0;
         });

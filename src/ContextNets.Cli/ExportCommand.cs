@@ -33,7 +33,8 @@ internal static class ExportCommand
             string? weightsPath = p.GetValue(weights);
             if (weightsPath is not null && Directory.Exists(what))
                 throw new CliException($"--weights is for a zoo model; {what} is a run folder, which has its own checkpoints.");
-            var loaded = Directory.Exists(what) ? FromRun(what, p.GetValue(checkpoint)!) : FromZoo(what, weightsPath, p.GetValue(map));
+            var loaded = SegmentExport.Owns(what) ? SegmentExport.Load(what, p.GetValue(checkpoint)!, weightsPath, chosen)
+                : Directory.Exists(what) ? FromRun(what, p.GetValue(checkpoint)!) : FromZoo(what, weightsPath, p.GetValue(map));
             using (loaded.Model)
             {
                 int size = p.GetValue(imageSize) ?? loaded.ImageSize;
@@ -62,7 +63,7 @@ internal static class ExportCommand
     }
 
     /// <summary>A model to export with what the graph's input is and what the file's metadata says about it.</summary>
-    private sealed record Loaded(Module Model, string Description, int InChannels, int ImageSize, Dictionary<string, string> Metadata, string? Note, Func<Tensor>? Calibration = null);
+    internal sealed record Loaded(Module Model, string Description, int InChannels, int ImageSize, Dictionary<string, string> Metadata, string? Note, Func<Tensor>? Calibration = null);
 
     private static Loaded FromRun(string run, string checkpoint)
     {

@@ -20,8 +20,9 @@ internal sealed record SegmentRun
 
     public string Model { get; init; } = "";
 
-    /// <summary>"scenes" (the generated Fashion-MNIST scenes), or the full path of an image + label-map folder.</summary>
+    /// <summary>"scenes" (the generated Fashion-MNIST scenes), or the full path of an image + label-map folder (<see cref="LabelMapFolder"/>).</summary>
     public string Data { get; init; } = ScenesName;
+    /// <summary>How many training and val images: scenes generated, or the folder's counts.</summary>
     public int TrainScenes { get; init; }
     public int ValScenes { get; init; }
     public string[] Classes { get; init; } = [];
@@ -61,7 +62,7 @@ internal sealed record SegmentRun
     /// <summary>The training and validation sets.</summary>
     public (ISegmentationSet Train, ISegmentationSet Val) OpenData()
     {
-        if (Data != ScenesName) throw new CliException($"Segmentation data '{Data}' is not supported: use --data {ScenesName}.");
+        if (Data != ScenesName) return SegmentFolderData.Open(Data, Classes);
         string? root = Environment.GetEnvironmentVariable(RunData.FashionMnistVariable) is { Length: > 0 } r ? r : null;
         return (new SceneSegmentationSet(SceneSet.Load(Split.Train, TrainScenes, unchecked((int)Recipe.Seed), root)),
             new SceneSegmentationSet(SceneSet.Load(Split.Test, ValScenes, seed: 0, root)));

@@ -50,25 +50,26 @@ internal sealed class SegmentTask : ITrainTask
         string model = TrainCommand.Given(p, TrainCommand.ModelOpt) ?? DefaultModel;
         if (!Models.Segmentation.Segmenters.IsSegmenter(model))
             throw new CliException($"--task segment trains a segmenter (fcn_, deeplabv3_ or ccnet_ with an ImageNet body of the zoo, e.g. {DefaultModel}), not '{model}'.");
-        int trainScenes = p.GetValue(TrainScenesOpt), valScenes = p.GetValue(ValScenesOpt);
-        if (trainScenes < recipe.BatchSize || valScenes < 1)
-            throw new CliException($"--seg-train-scenes ({trainScenes}) must hold at least one batch of {recipe.BatchSize}, and --seg-val-scenes ({valScenes}) at least one scene.");
-        var config = new SegmentRun
-        {
-            Model = model,
-            Data = TrainCommand.Given(p, TrainCommand.DataOpt) ?? SegmentRun.ScenesName,
-            TrainScenes = trainScenes,
-            ValScenes = valScenes,
-            Classes = [.. Data.Scenes.Scene.SemanticClasses],
-            Recipe = recipe,
-        };
-        if (config.Data != SegmentRun.ScenesName) throw new CliException($"--task segment trains on --data {SegmentRun.ScenesName} (the generated scenes), not '{config.Data}'.");
-        // The data is opened before the run folder is made, so that a missing dataset leaves nothing behind.
+        string dataName = TrainCommand.Given(p, TrainCommand.DataOpt) ?? SegmentRun.ScenesName;
+        // The data is opened (and a folder checked throughout) before the run folder is made, so that bad data leaves nothing behind.
         Engine.EnsureNative();
-        var data = config.OpenData();
+        var (config, data) = dataName == SegmentRun.ScenesName
+            ? Scenes(p, model, recipe)
+            : SegmentFolderData.Configure(dataName, model, recipe, [TrainScenesOpt, ValScenesOpt], p);
+        if (data.Train.Count < recipe.BatchSize)
+            throw new CliException($"The training set ({data.Train.Count} images) must hold at least one batch of {recipe.BatchSize}.");
         string dir = TrainCommand.RunFolder(p.GetValue(TrainCommand.OutOpt), model);
         config.Save(dir);
         return Train(config, data, dir, resume: false, cancel);
+    }
+
+    private static (SegmentRun, (Data.Segmentation.ISegmentationSet Train, Data.Segmentation.ISegmentationSet Val)) Scenes(ParseResult p, string model, SegmentationRecipe recipe)
+    {
+        int trainScenes = p.GetValue(TrainScenesOpt), valScenes = p.GetValue(ValScenesOpt);
+        if (trainScenes < recipe.BatchSize || valScenes < 1)
+            throw new CliException($"--seg-train-scenes ({trainScenes}) must hold at least one batch of {recipe.BatchSize}, and --seg-val-scenes ({valScenes}) at least one scene.");
+        var config = new SegmentRun { Model = model, TrainScenes = trainScenes, ValScenes = valScenes, Classes = [.. Data.Scenes.Scene.SemanticClasses], Recipe = recipe };
+        return (config, config.OpenData());
     }
 
     public bool Owns(string run) => SegmentRun.Is(run);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace ContextNets.Data;
@@ -24,7 +25,40 @@ public static unsafe class ImageDecoder
     public static bool IsJpeg(ReadOnlySpan<byte> d) => d.Length >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
 
     /// <summary>Reads and decodes a file into an image of <paramref name="channels"/> channels (1: gray, 3: RGB).</summary>
-    public static Image8 Load(string path, int channels = 3)
+    public static Image8 Load(string path, int channels = 3) => Decode(ReadFile(path), path, channels);
+
+    /// <summary>Decodes PNG or JPEG bytes; <paramref name="name"/> is what error messages call the data.</summary>
+    public static Image8 Decode(byte[] data, string name, int channels = 3)
+    {
+        if (channels != 1 && channels != 3) throw new ArgumentException($"Images are decoded to 1 or 3 channels, not {channels}.");
+        Image8 image;
+        if (IsPng(data)) image = DecodePng(data, name, channels);
+        else if (IsJpeg(data)) image = DecodeJpeg(data, name, channels);
+        else throw new InvalidDataException($"Image {name} is neither PNG nor JPEG (its first bytes are not a PNG or JPEG signature).");
+        return image.WithChannels(channels);
+    }
+
+    /// <summary>
+    /// The width and height a PNG or JPEG file declares, read from its header without decoding its pixels (a label-map
+    /// folder checks every pair's sizes this way before training starts).
+    /// </summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        var data = ReadFile(path);
+        if (IsPng(data))
+        {
+            // A PNG starts with its IHDR chunk: width and height are its first two big-endian words.
+            if (data.Length < 24 || !data.AsSpan(12, 4).SequenceEqual("IHDR"u8)) throw Corrupt(path, "PNG", "it does not start with its IHDR chunk");
+            uint w = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(16)), h = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(20));
+            CheckSize(path, w, h);
+            return ((int)w, (int)h);
+        }
+        if (!IsJpeg(data)) throw new InvalidDataException($"Image {path} is neither PNG nor JPEG (its first bytes are not a PNG or JPEG signature).");
+        return WithJpegHeader(data, path, (_, w, h, _) => (w, h));
+    }
+
+    /// <summary>A file's bytes, refused with a one-line error when it cannot be read or is over <see cref="MaxFileBytes"/>.</summary>
+    internal static byte[] ReadFile(string path)
     {
         long length;
         try
@@ -36,18 +70,7 @@ public static unsafe class ImageDecoder
             throw new InvalidDataException($"Image {path} could not be read: {e.Message}", e);
         }
         if (length > MaxFileBytes) throw new InvalidDataException($"Image {path} is {length} bytes, more than the {MaxFileBytes >> 20} MiB limit.");
-        return Decode(File.ReadAllBytes(path), path, channels);
-    }
-
-    /// <summary>Decodes PNG or JPEG bytes; <paramref name="name"/> is what error messages call the data.</summary>
-    public static Image8 Decode(byte[] data, string name, int channels = 3)
-    {
-        if (channels != 1 && channels != 3) throw new ArgumentException($"Images are decoded to 1 or 3 channels, not {channels}.");
-        Image8 image;
-        if (IsPng(data)) image = DecodePng(data, name, channels);
-        else if (IsJpeg(data)) image = DecodeJpeg(data, name, channels);
-        else throw new InvalidDataException($"Image {name} is neither PNG nor JPEG (its first bytes are not a PNG or JPEG signature).");
-        return image.WithChannels(channels);
+        return File.ReadAllBytes(path);
     }
 
     private static Image8 DecodePng(byte[] data, string name, int channels)
@@ -84,7 +107,20 @@ public static unsafe class ImageDecoder
         }
     }
 
-    private static Image8 DecodeJpeg(byte[] data, string name, int channels)
+    private static Image8 DecodeJpeg(byte[] data, string name, int channels) => WithJpegHeader(data, name, (handle, w, h, colorspace) =>
+    {
+        bool gray = colorspace == JpegNative.ColorspaceGray && channels == 1;
+        int samples = gray ? 1 : 3;
+        var buffer = new byte[(long)w * h * samples];
+        int format = gray ? JpegNative.PixelGray : JpegNative.PixelRgb;
+        fixed (byte* p = data)
+        fixed (byte* b = buffer)
+            if (!Decompress(handle, p, data.Length, b, w, h, samples, format, out var problem)) throw Corrupt(name, "JPEG", problem);
+        return new Image8(w, h, samples, buffer);
+    });
+
+    /// <summary>Reads a JPEG's header (its size checked) and hands the decompressor, the size and the colour space to <paramref name="then"/>.</summary>
+    private static T WithJpegHeader<T>(byte[] data, string name, Func<nint, int, int, int, T> then)
     {
         _ = Jpeg.Value;
         nint handle = JpegNative.tjInitDecompress();
@@ -93,18 +129,10 @@ public static unsafe class ImageDecoder
         {
             int w, h, subsamp, colorspace;
             fixed (byte* p = data)
-            {
                 if (JpegNative.tjDecompressHeader3(handle, p, (nuint)data.Length, &w, &h, &subsamp, &colorspace) != 0)
                     throw Corrupt(name, "JPEG", JpegNative.ErrorOf(handle));
-                CheckSize(name, (uint)w, (uint)h);
-                bool gray = colorspace == JpegNative.ColorspaceGray && channels == 1;
-                int samples = gray ? 1 : 3;
-                var buffer = new byte[(long)w * h * samples];
-                int format = gray ? JpegNative.PixelGray : JpegNative.PixelRgb;
-                fixed (byte* b = buffer)
-                    if (!Decompress(handle, p, data.Length, b, w, h, samples, format, out var problem)) throw Corrupt(name, "JPEG", problem);
-                return new Image8(w, h, samples, buffer);
-            }
+            CheckSize(name, (uint)w, (uint)h);
+            return then(handle, w, h, colorspace);
         }
         finally
         {

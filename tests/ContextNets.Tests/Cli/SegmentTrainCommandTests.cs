@@ -61,7 +61,7 @@ public sealed class SegmentTrainCommandTests : IDisposable
     [Theory]
     [InlineData("--mixup 0.2", "--task segment does not use --mixup")]
     [InlineData("--model resnet50", "trains a segmenter")]
-    [InlineData("--data fashion-mnist", "trains on --data scenes")]
+    [InlineData("--data fashion-mnist", "'fashion-mnist' is neither")]
     [InlineData("--seg-schedule step", "poly or cosine")]
     [InlineData("--warmup-epochs 5", "shorter than the run")]
     public void RefusesWhatItCannotDoInOneLine(string option, string message)

@@ -1,5 +1,6 @@
 using ContextNets.Attention;
 using ContextNets.Models;
+using ContextNets.Models.Segmentation;
 using ContextNets.Models.Video;
 using ContextNets.NN;
 
@@ -15,6 +16,12 @@ internal static class ModuleEmitter
     public static OnnxValue Emit(OnnxGraph g, Module module, string path, OnnxValue x) => module switch
     {
         ResNet net => ResNetEmitter.Emit(g, net, path, x),
+        Segmenter net => SegmenterEmitter.Emit(g, net, path, x),
+        Aspp aspp => SegmenterEmitter.Aspp(g, aspp, path, x),
+        CcNetHead head => SegmenterEmitter.CcNet(g, head, path, x),
+        ActivatedBatchNorm2d abn => SegmenterEmitter.ActivatedBatchNorm(g, abn, path, x),
+        SameAvgPool2d => SegmenterEmitter.SameAvgPool(g, path, Spatial(path, x)),
+        Dropout => x,
         ResidualBlock block => ResNetEmitter.Block(g, block, path, x),
         Sequential seq => Sequence.Emit(g, [.. seq.NamedChildren().Select(c => new Layer(Join(path, c.name), c.module))], x),
         ConvNormAct cna => Sequence.ConvNormAct(g, cna, path, x),
@@ -37,7 +44,7 @@ internal static class ModuleEmitter
     public static NotSupportedException Unsupported(Module module, string path) =>
         new($"ONNX export does not know how to write {module.GetType().Name} (at '{(path.Length == 0 ? "the top" : path)}'). It writes ResNet and its blocks, " +
             $"the attention blocks ({Blocks.Names}), " +
-            "the video networks, Sequential, Conv2d, Conv3d, BatchNorm2d/3d, LayerNorm2d, Linear, MaxPool2d, AvgPool2d and the ReLU, sigmoid and identity Lambdas.");
+            "the video networks, the segmenters, Sequential, Conv2d, Conv3d, BatchNorm2d/3d, LayerNorm2d, Linear, MaxPool2d, AvgPool2d and the ReLU, sigmoid and identity Lambdas.");
 
     public static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
 
@@ -46,7 +53,8 @@ internal static class ModuleEmitter
         "relu" => Ops.Relu(g, path, x),
         "sigmoid" => Ops.Sigmoid(g, path, x),
         "identity" => x,
-        _ => throw new NotSupportedException($"ONNX export cannot write the Lambda at '{path}': it wraps an arbitrary function; only Lambda.Relu(), Lambda.Sigmoid() and Lambda.Identity() are known."),
+        "global_avg_pool" => Ops.GlobalAveragePool(g, path, Spatial(path, x)),
+        _ => throw new NotSupportedException($"ONNX export cannot write the Lambda at '{path}': it wraps an arbitrary function; only Lambda.Relu(), Lambda.Sigmoid(), Lambda.Identity() and ASPP's global average pool are known."),
     };
 
     private static OnnxValue Spatial(string path, OnnxValue x) =>

@@ -11,6 +11,17 @@ internal static class ResNetEmitter
 {
     public static OnnxValue Emit(OnnxGraph g, ResNet net, string path, OnnxValue x)
     {
+        x = Stages(g, net, path, x)[^1];
+        string P(string name) => ModuleEmitter.Join(path, name);
+        var pooled = Ops.GlobalAveragePool(g, P("global_pool"), x);
+        var flat = g.Op("Flatten", P("global_pool"), [x.Dims[0], x.Dims[1]], [pooled.Name], OnnxAttr.Int("axis", 1));
+        var fc = net.Classifier ?? throw new ArgumentException("ONNX export: this ResNet is a headless body (0 classes); export the model that holds it.");
+        return Layers.Linear(g, fc, P("fc"), flat);
+    }
+
+    /// <summary>The stem and the stages: the map after each stage (timm's feature maps 1..N), as a segmenter's body gives them.</summary>
+    public static List<OnnxValue> Stages(OnnxGraph g, ResNet net, string path, OnnxValue x)
+    {
         if (x.Rank != 4 || x.Dims[1] != net.Config.InChannels)
             throw new ArgumentException($"ONNX export: the ResNet takes images [N, {net.Config.InChannels}, H, W], not {x.Shape}.");
         string P(string name) => ModuleEmitter.Join(path, name);
@@ -21,13 +32,14 @@ internal static class ResNetEmitter
         stem.Add(new Layer(P("bn1"), net.StemNorm, Relu: true));
         if (net.StemPool is { } pool) stem.Add(new Layer(P("maxpool"), pool));
         x = Sequence.Emit(g, stem, x);
+        var maps = new List<OnnxValue>(net.Stages.Count);
         for (int s = 0; s < net.Stages.Count; s++)
+        {
             foreach (var (name, block) in net.Stages[s].NamedChildren())
                 x = Block(g, (ResidualBlock)block, P($"layer{s + 1}.{name}"), x);
-        var pooled = Ops.GlobalAveragePool(g, P("global_pool"), x);
-        var flat = g.Op("Flatten", P("global_pool"), [x.Dims[0], x.Dims[1]], [pooled.Name], OnnxAttr.Int("axis", 1));
-        var fc = net.Classifier ?? throw new ArgumentException("ONNX export: this ResNet is a headless body (0 classes); export the model that holds it.");
-        return Layers.Linear(g, fc, P("fc"), flat);
+            maps.Add(x);
+        }
+        return maps;
     }
 
     /// <summary>
