@@ -3,6 +3,7 @@ using ContextNets.Data;
 using ContextNets.Data.Detection;
 using ContextNets.Data.Scenes;
 using ContextNets.Detection;
+using ContextNets.Training;
 
 namespace ContextNets.Cli;
 
@@ -28,8 +29,10 @@ internal sealed record DetectRecipe
     public int WarmupSteps { get; init; } = 100;
     public long Seed { get; init; } = 1;
 
-    /// <summary>Fashion-MNIST's ten classes and the background.</summary>
-    public int Classes => Scene.SemanticClasses.Count;
+    /// <summary>The class names by label, the background first: Fashion-MNIST's ten classes for the scenes.</summary>
+    public string[] ClassNames { get; init; } = [.. Scene.SemanticClasses];
+
+    public int Classes => ClassNames.Length;
 
     /// <summary>
     /// torchvision's settings with fewer proposals and sampled RoIs for the small images: the scenes hold at most six
@@ -47,6 +50,15 @@ internal sealed record DetectRecipe
     /// <summary>Train scenes paste Fashion-MNIST's training images, val scenes its test images.</summary>
     public IDetectionSet Scenes(Split split) =>
         new SceneDetectionSet(SceneSet.Load(split, split == Split.Train ? TrainScenes : ValScenes, unchecked((int)Seed)));
+
+    /// <summary>The run's detector with the weights of its `last` checkpoint, in eval mode.</summary>
+    public static (DetectRecipe Recipe, MaskRcnn Model, TrainingState State) LoadModel(string dir)
+    {
+        var recipe = Load(dir);
+        if (!Checkpoint.Exists(dir, Trainer.Last)) throw new CliException($"{dir} has no checkpoint yet: its first epoch did not finish.");
+        var (model, state) = RunModel.Restore(dir, Trainer.Last, recipe.CreateModel);
+        return (recipe, model, state);
+    }
 
     public void Validate()
     {
