@@ -1,11 +1,10 @@
 using System.Globalization;
-using ContextNets.Data;
 using ContextNets.Detection.Evaluation;
 using ContextNets.Training;
 
 namespace ContextNets.Cli;
 
-/// <summary>`ctxnet eval RUN` for a detection run: box and mask mAP of its last checkpoint on its val scenes.</summary>
+/// <summary>`ctxnet eval RUN` for a detection run: box and mask mAP of its last checkpoint on its val images.</summary>
 internal static class DetectEval
 {
     public static bool Owns(string run) => File.Exists(Path.Combine(run, DetectRecipe.FileName));
@@ -15,8 +14,8 @@ internal static class DetectEval
         var (recipe, model, state) = DetectRecipe.LoadModel(dir);
         using (model)
         {
-            var scores = DetectionEvaluation.Evaluate(model, recipe.Scenes(Split.Test), cancel: cancel);
-            Console.WriteLine($"{recipe.Model}, checkpoint 'last' (epoch {state.Epoch}), on {scores.Images} val scenes ({scores.Images / scores.Seconds:F1} img/s):");
+            var scores = DetectionEvaluation.Evaluate(model, recipe.OpenData().Val, cancel: cancel);
+            Console.WriteLine($"{recipe.Model}, checkpoint 'last' (epoch {state.Epoch}), on {scores.Images} val images ({scores.Images / scores.Seconds:F1} img/s):");
             Console.WriteLine($"  {Describe(scores)}");
         }
         return 0;
