@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ContextNets.Data;
 using ContextNets.Data.Detection;
 using ContextNets.Data.Scenes;
 using ContextNets.Detection;

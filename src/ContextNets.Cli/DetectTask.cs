@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using ContextNets.Data;
 using ContextNets.Data.Detection;
 using ContextNets.Detection;
 using ContextNets.Detection.Training;
