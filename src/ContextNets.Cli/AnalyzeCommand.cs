@@ -38,6 +38,7 @@ internal static class AnalyzeCommand
             using var interrupt = Interrupt.Install();
             if (VideoRunConfig.IsIn(options.Run)) VideoAnalysis.Run(options, interrupt.Token);
             else if (SegmentRun.Is(options.Run)) SegmentAnalysis.Run(options, interrupt.Token);
+            else if (DetectEval.Owns(options.Run)) DetectAnalysis.Run(options, interrupt.Token);
             else Run(options, interrupt.Token);
             return 0;
         });
@@ -49,7 +50,7 @@ internal static class AnalyzeCommand
         var (config, model, state) = RunModel.Load(o.Run, o.Checkpoint);
         using (model)
         {
-            RequireMaps(config.Model, model);
+            RequireMaps(config.Model, model, "train nl_resnet20, nl_gaussian_resnet20, snl_resnet20 or gc_resnet20 for it");
             var data = RunData.Of(config);
             var indices = Pick(o.Images, data.Test.Count);
             var transform = data.EvalTransform();
@@ -68,18 +69,18 @@ internal static class AnalyzeCommand
     }
 
     /// <summary>A model with no attention map is refused before any data is read or anything written.</summary>
-    private static void RequireMaps(string name, Module model)
+    internal static void RequireMaps(string name, Module model, string hint)
     {
         var blocks = AttentionBlocks.Find(model);
         if (blocks.Any(b => b.HasMap)) return;
         string has = blocks.Count == 0
             ? "no attention block at all"
             : $"only {string.Join(", ", blocks.GroupBy(b => b.Type).Select(g => $"{g.Count()} {g.Key} block{(g.Count() > 1 ? "s" : "")}"))}, which weight channels and have no spatial attention map";
-        throw new CliException($"{name} has {has}. ctxnet analyze needs {AttentionBlocks.Needed}: train nl_resnet20, nl_gaussian_resnet20, snl_resnet20 or gc_resnet20 for it.");
+        throw new CliException($"{name} has {has}. ctxnet analyze needs {AttentionBlocks.Needed}: {hint}.");
     }
 
     /// <summary>N test indices spread evenly over the test set (i * count / N): deterministic, and across its classes.</summary>
-    private static int[] Pick(int n, int count)
+    internal static int[] Pick(int n, int count)
     {
         if (n > count) throw new CliException($"--images {n} is more than the {count} test images of the run's data.");
         return [.. Enumerable.Range(0, n).Select(i => (int)((long)i * count / n))];

@@ -1,27 +1,23 @@
 using System.Globalization;
-using ContextNets.Data;
 using ContextNets.Detection.Evaluation;
 using ContextNets.Training;
 
 namespace ContextNets.Cli;
 
-/// <summary>`ctxnet eval RUN` for a detection run: box and mask mAP of its last checkpoint on its val scenes.</summary>
+/// <summary>`ctxnet eval RUN` for a detection run: box and mask mAP of its last checkpoint on its val images.</summary>
 internal static class DetectEval
 {
     public static bool Owns(string run) => File.Exists(Path.Combine(run, DetectRecipe.FileName));
 
     public static int Run(string dir, CancellationToken cancel)
     {
-        var recipe = DetectRecipe.Load(dir);
-        if (!Checkpoint.Exists(dir, Trainer.Last)) throw new CliException($"{dir} has no checkpoint yet: its first epoch did not finish.");
-        Engine.EnsureNative();
-        using var model = recipe.CreateModel();
-        TrainingState state;
-        try { state = Checkpoint.Load(dir, Trainer.Last, model); }
-        catch (InvalidDataException e) { throw new CliException(e.Message); }
-        var scores = DetectionEvaluation.Evaluate(model, recipe.Scenes(Split.Test), cancel: cancel);
-        Console.WriteLine($"{recipe.Model}, checkpoint 'last' (epoch {state.Epoch}), on {scores.Images} val scenes ({scores.Images / scores.Seconds:F1} img/s):");
-        Console.WriteLine($"  {Describe(scores)}");
+        var (recipe, model, state) = DetectRecipe.LoadModel(dir);
+        using (model)
+        {
+            var scores = DetectionEvaluation.Evaluate(model, recipe.OpenData().Val, cancel: cancel);
+            Console.WriteLine($"{recipe.Model}, checkpoint 'last' (epoch {state.Epoch}), on {scores.Images} val images ({scores.Images / scores.Seconds:F1} img/s):");
+            Console.WriteLine($"  {Describe(scores)}");
+        }
         return 0;
     }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using ContextNets.Data;
+using ContextNets.Data.Detection;
 using ContextNets.Detection;
 using ContextNets.Detection.Training;
 using ContextNets.Training;
@@ -9,27 +9,29 @@ using ContextNets.Training;
 namespace ContextNets.Cli;
 
 /// <summary>
-/// `ctxnet train --task detect`: Mask R-CNN (<see cref="DetectRecipe"/>) on the generated scenes, SGD with momentum
-/// 0.9, a linear warmup and a tenfold drop for the last quarter of the steps, a checkpoint `last` after every epoch
-/// (--resume continues from it), and box and mask mAP on the val scenes after each.
+/// `ctxnet train --task detect`: Mask R-CNN (<see cref="DetectRecipe"/>) on the generated scenes or a COCO-format set
+/// (<see cref="DetectData"/>), SGD with momentum 0.9, a linear warmup and a tenfold drop for the last quarter of the
+/// steps, a checkpoint `last` after every epoch (--resume continues from it), and box and mask mAP on the val images
+/// after each. A run that fails or is interrupted before its first checkpoint leaves no run folder.
 /// </summary>
 internal sealed class DetectTask : ITrainTask
 {
     private static readonly Option<int?> TrainScenesOpt = new("--det-train-scenes") { Description = "Detection: generated training scenes (default 1500)." };
     private static readonly Option<int?> ValScenesOpt = new("--det-val-scenes") { Description = "Detection: generated val scenes scored after each epoch (default 100)." };
     private static readonly Option<int?> ImageSizeOpt = new("--det-image-size") { Description = "Detection: the detector's image size (min and max size; the scenes are 256)." };
+    private static readonly Option<double?> ValSplitOpt = new("--det-val-split") { Description = $"Detection, with --data {DetectData.CocoSyntax}: the fraction of its images held out for validation (default 0.1)." };
 
     public string Name => "detect";
-    public string Summary => $"Mask R-CNN ({DetectRecipe.DefaultModel} by default, from scratch) on generated Fashion-MNIST scenes, scored by box and mask mAP.";
-    public IReadOnlyList<Option> Options => [TrainScenesOpt, ValScenesOpt, ImageSizeOpt];
+    public string Summary => $"Mask R-CNN ({DetectRecipe.DefaultModel} by default, from scratch) on generated Fashion-MNIST scenes or --data {DetectData.CocoSyntax}, scored by box and mask mAP.";
+    public IReadOnlyList<Option> Options => [TrainScenesOpt, ValScenesOpt, ImageSizeOpt, ValSplitOpt];
 
     public bool Owns(string run) => File.Exists(Path.Combine(run, DetectRecipe.FileName));
 
     public int Start(ParseResult parse, CancellationToken cancel)
     {
-        TrainCommand.RefuseUnread(parse, Name, [TrainCommand.ModelOpt, TrainCommand.EpochsOpt, TrainCommand.BatchOpt, TrainCommand.LrOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt]);
+        TrainCommand.RefuseUnread(parse, Name, [TrainCommand.ModelOpt, TrainCommand.DataOpt, TrainCommand.EpochsOpt, TrainCommand.BatchOpt, TrainCommand.LrOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt]);
         var d = new DetectRecipe();
-        var recipe = d with
+        var recipe = DetectData.Apply(d with
         {
             Model = TrainCommand.Given(parse, TrainCommand.ModelOpt) ?? d.Model,
             Epochs = TrainCommand.Given(parse, TrainCommand.EpochsOpt) ?? d.Epochs,
@@ -39,64 +41,110 @@ internal sealed class DetectTask : ITrainTask
             TrainScenes = parse.GetValue(TrainScenesOpt) ?? d.TrainScenes,
             ValScenes = parse.GetValue(ValScenesOpt) ?? d.ValScenes,
             ImageSize = parse.GetValue(ImageSizeOpt) ?? d.ImageSize,
-        };
+            ValFraction = parse.GetValue(ValSplitOpt) ?? d.ValFraction,
+        }, TrainCommand.Given(parse, TrainCommand.DataOpt));
+        RefuseOtherDatasOptions(parse, recipe.Data);
         recipe.Validate();
+        Engine.EnsureNative();
+        // The data is opened before the run folder is made, so that a missing dataset or a bad COCO file leaves nothing behind.
+        var data = recipe.OpenData();
+        recipe = recipe with { ClassNames = [.. data.Train.ClassNames] };
         string dir = TrainCommand.RunFolder(parse.GetValue(TrainCommand.OutOpt), recipe.Model);
-        Directory.CreateDirectory(dir);
-        recipe.Save(dir);
-        return Train(recipe, dir, resume: false, cancel);
+        bool created = !Directory.Exists(dir);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            recipe.Save(dir);
+            return Train(recipe, data, dir, resume: false, cancel);
+        }
+        catch when (!Checkpoint.Exists(dir, Trainer.Last))
+        {
+            // A run that ends before its first checkpoint leaves nothing behind, as a classification run does.
+            TrainCommand.RemovePartialRun(dir, created);
+            throw;
+        }
     }
 
-    public int Resume(ParseResult parse, string run, CancellationToken cancel) => Train(DetectRecipe.Load(run), run, resume: true, cancel);
-
-    private static int Train(DetectRecipe recipe, string dir, bool resume, CancellationToken cancel)
+    public int Resume(ParseResult parse, string run, CancellationToken cancel)
     {
+        TrainCommand.RefuseUnread(parse, Name, []);
+        var recipe = DetectRecipe.Load(run);
         Engine.EnsureNative();
-        var train = recipe.Scenes(Split.Train);
-        var val = recipe.Scenes(Split.Test);
+        var data = recipe.OpenData();
+        if (!data.Train.ClassNames.SequenceEqual(recipe.ClassNames))
+            throw new CliException($"The classes of {recipe.CocoAnnotations ?? recipe.Data} are not the run's any more: [{string.Join(", ", data.Train.ClassNames.Skip(1))}] instead of [{string.Join(", ", recipe.ClassNames.Skip(1))}].");
+        return Train(recipe, data, run, resume: true, cancel);
+    }
+
+    /// <summary>The scene counts are for the scenes, the validation split for COCO data: given with the other data, they would be ignored.</summary>
+    private static void RefuseOtherDatasOptions(ParseResult parse, string data)
+    {
+        Option[] others = data == DetectData.Scenes ? [ValSplitOpt] : [TrainScenesOpt, ValScenesOpt];
+        foreach (var o in others.Where(o => parse.GetResult(o) is { Implicit: false }))
+            throw new CliException($"{o.Name} is not read with --data {(data == DetectData.Scenes ? DetectData.Scenes : DetectData.CocoSyntax)}.");
+    }
+
+    private static int Train(DetectRecipe recipe, (IDetectionSet Train, IDetectionSet Val) data, string dir, bool resume, CancellationToken cancel)
+    {
+        var (train, val) = data;
         using var model = recipe.CreateModel();
         using var optimizer = Sgd.For(model, recipe.Lr, momentum: 0.9, weightDecay: recipe.WeightDecay);
         var state = resume && Checkpoint.Exists(dir, Trainer.Last) ? Checkpoint.Load(dir, Trainer.Last, model, optimizer) : new TrainingState();
-        var samplers = new DetectionSamplers(recipe.Settings, recipe.Seed + 1000 * state.Epoch);
         int stepsPerEpoch = (train.Count + recipe.BatchSize - 1) / recipe.BatchSize, totalSteps = stepsPerEpoch * recipe.Epochs;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Model: {recipe.Model} ({model.ParameterCount:N0} parameters, from scratch), {recipe.ImageSize}px, {recipe.Classes} classes with the background\nData: {train.Count} generated train scenes, {val.Count} val scenes (seed {recipe.Seed})\nRecipe: {recipe.Epochs} epochs, batch {recipe.BatchSize}, SGD lr {recipe.Lr} momentum 0.9 (warmup {recipe.WarmupSteps} steps, x0.1 for the last quarter), weight decay {recipe.WeightDecay}; {Engine.Threads} threads\nRun folder: {dir}"));
+            $"Model: {recipe.Model} ({model.ParameterCount:N0} parameters, from scratch), {recipe.ImageSize}px, {recipe.Classes} classes with the background\nData: {Describe(recipe, train, val)}\nRecipe: {recipe.Epochs} epochs, batch {recipe.BatchSize}, SGD lr {recipe.Lr} momentum 0.9 (warmup {recipe.WarmupSteps} steps, x0.1 for the last quarter), weight decay {recipe.WeightDecay}; {Engine.Threads} threads\nRun folder: {dir}"));
         if (resume) Console.WriteLine($"Resuming after epoch {state.Epoch} of {recipe.Epochs}.");
         var clock = Stopwatch.StartNew();
-        for (int epoch = state.Epoch; epoch < recipe.Epochs; epoch++)
+        try
         {
-            var order = Shuffled(train.Count, recipe.Seed, epoch);
-            double sum = 0;
-            model.Train();
-            for (int s = 0; s < stepsPerEpoch; s++)
+            for (int epoch = state.Epoch; epoch < recipe.Epochs; epoch++)
             {
-                cancel.ThrowIfCancellationRequested();
-                long step = (long)epoch * stepsPerEpoch + s;
-                optimizer.LearningRate = LearningRate(recipe, step, totalSteps);
-                using var scope = Tensor.Scope();
-                var batch = order.Skip(s * recipe.BatchSize).Take(recipe.BatchSize).Select(i => train[i]).ToList();
-                var losses = model.Losses([.. batch.Select(e => e.ToTensor())], [.. batch.Select(e => e.Target)], samplers);
-                var total = losses.Total();
-                float value = total.Item();
-                if (!float.IsFinite(value)) throw new CliException($"The loss is {value} at step {step}: training diverged; try a lower --lr.", ExitCodes.Diverged);
-                total.Backward();
-                optimizer.Step();
-                optimizer.ZeroGrad();
-                sum += value;
-                if ((s + 1) % 25 == 0 || s + 1 == stepsPerEpoch)
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1} step {s + 1}/{stepsPerEpoch}: loss {sum / (s + 1):F4} ({string.Join(", ", DetectionLosses.Names.Zip(losses.All, (n, l) => $"{n[5..]} {l.Item():F3}"))}), {clock.Elapsed.TotalMinutes:F1} min"));
+                // Each epoch draws its order and its samples from streams of its own, so that a resumed run repeats an uninterrupted one.
+                var order = Shuffled(train.Count, recipe.Seed, epoch);
+                var samplers = new DetectionSamplers(recipe.Settings, recipe.Seed + 1000 * epoch);
+                double sum = 0;
+                model.Train();
+                for (int s = 0; s < stepsPerEpoch; s++)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    long step = (long)epoch * stepsPerEpoch + s;
+                    optimizer.LearningRate = LearningRate(recipe, step, totalSteps);
+                    using var scope = Tensor.Scope();
+                    var batch = order.Skip(s * recipe.BatchSize).Take(recipe.BatchSize).Select(i => train[i]).ToList();
+                    var losses = model.Losses([.. batch.Select(e => e.ToTensor())], [.. batch.Select(e => e.Target)], samplers);
+                    var total = losses.Total();
+                    float value = total.Item();
+                    if (!float.IsFinite(value)) throw new CliException($"The loss is {value} at step {step}: training diverged; try a lower --lr.", ExitCodes.Diverged);
+                    total.Backward();
+                    optimizer.Step();
+                    optimizer.ZeroGrad();
+                    sum += value;
+                    if ((s + 1) % 25 == 0 || s + 1 == stepsPerEpoch)
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch + 1} step {s + 1}/{stepsPerEpoch}: loss {sum / (s + 1):F4} ({string.Join(", ", DetectionLosses.Names.Zip(losses.All, (n, l) => $"{n[5..]} {l.Item():F3}"))}), {clock.Elapsed.TotalMinutes:F1} min"));
+                }
+                state.Epoch = epoch + 1;
+                state.Step = (long)(epoch + 1) * stepsPerEpoch;
+                var scores = DetectionEvaluation.Evaluate(model, val, cancel: cancel);
+                state.Metrics["box_ap"] = scores.Box.AP;
+                state.Metrics["mask_ap"] = scores.Mask.AP;
+                Checkpoint.Save(dir, Trainer.Last, model, state, optimizer);
+                Console.WriteLine($"epoch {epoch + 1}: {DetectEval.Describe(scores)}; {clock.Elapsed.TotalMinutes:F1} min");
             }
-            state.Epoch = epoch + 1;
-            state.Step = (long)(epoch + 1) * stepsPerEpoch;
-            var scores = DetectionEvaluation.Evaluate(model, val, cancel: cancel);
-            state.Metrics["box_ap"] = scores.Box.AP;
-            state.Metrics["mask_ap"] = scores.Mask.AP;
-            Checkpoint.Save(dir, Trainer.Last, model, state, optimizer);
-            Console.WriteLine($"epoch {epoch + 1}: {DetectEval.Describe(scores)}; {clock.Elapsed.TotalMinutes:F1} min");
+        }
+        catch (OperationCanceledException)
+        {
+            string where = Checkpoint.Exists(dir, Trainer.Last)
+                ? $"The run folder {dir} keeps its checkpoint of epoch {Checkpoint.ReadState(dir, Trainer.Last).Epoch}; continue with: ctxnet train --resume {dir}"
+                : resume ? $"No epoch had finished; {dir} holds only its settings." : "Nothing was kept: the run stopped before its first checkpoint.";
+            throw new CliException($"Interrupted. {where}", ExitCodes.Interrupted);
         }
         Console.WriteLine($"Run folder: {dir}");
         return 0;
     }
+
+    private static string Describe(DetectRecipe r, IDetectionSet train, IDetectionSet val) => r.Data == DetectData.Scenes
+        ? $"{train.Count} generated train scenes, {val.Count} val scenes (seed {r.Seed})"
+        : string.Create(CultureInfo.InvariantCulture, $"{r.CocoAnnotations} ({r.CocoImages}): {train.Count} train / {val.Count} val images (--det-val-split {r.ValFraction}, seed {r.Seed})");
 
     /// <summary>Linear warmup from 0.1% (torchvision's reference warmup factor), then the peak, then a tenth of it for the last quarter.</summary>
     private static double LearningRate(DetectRecipe r, long step, long total)

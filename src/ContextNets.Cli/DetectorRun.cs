@@ -17,15 +17,26 @@ internal static class DetectorRun
     {
         if (x.Rank != 3 || x.Shape[0] != 3)
             throw new CliException($"A detector takes one image as '{RunCommand.InputKey}' [3, H, W] with values in [0, 1], not {x.Shape}.");
+        using var model = Load(name, weightsPath, classes, minSize, maxSize);
+        return model.Run(x);
+    }
+
+    /// <summary>Detector <paramref name="name"/> with the weights of <paramref name="weightsPath"/>, in eval mode; its class count from the weights unless given.</summary>
+    public static MaskRcnn Load(string name, string weightsPath, int? classes, int minSize, int maxSize)
+    {
         if (minSize < 1 || maxSize < minSize) throw new CliException($"--min-size {minSize} and --max-size {maxSize} must be positive, the maximum at least the minimum.");
         int numClasses = classes ?? ClassesOf(weightsPath);
         if (numClasses < 2) throw new CliException($"A detector needs the background and at least one class; --classes {numClasses} is too few.");
         Engine.EnsureNative();
-        using var model = DetectionZoo.Create(name, numClasses, new DetectorSettings { MinSize = minSize, MaxSize = maxSize });
+        var model = DetectionZoo.Create(name, numClasses, new DetectorSettings { MinSize = minSize, MaxSize = maxSize });
         try { model.Load(weightsPath); }
-        catch (InvalidDataException e) { throw new CliException(e.Message); }
+        catch (InvalidDataException e)
+        {
+            model.Dispose();
+            throw new CliException(e.Message);
+        }
         model.Eval();
-        return model.Run(x);
+        return model;
     }
 
     private static int ClassesOf(string path)

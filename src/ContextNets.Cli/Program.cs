@@ -8,6 +8,7 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SegmentCommand.Create());
+root.Subcommands.Add(DetectCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());

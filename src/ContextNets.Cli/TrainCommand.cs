@@ -287,7 +287,7 @@ internal static class TrainCommand
     }
 
     /// <summary>A run that ended before its first checkpoint leaves nothing behind: the folder, or what was written into a given empty one.</summary>
-    private static void RemovePartialRun(string dir, bool created)
+    internal static void RemovePartialRun(string dir, bool created)
     {
         if (!Directory.Exists(dir)) return;
         if (created)

@@ -31,5 +31,25 @@ public sealed class DetectCommandTests : IDisposable
         Assert.Contains("has no checkpoint yet", stderr);
     }
 
+    /// <summary>
+    /// A run whose data cannot be opened (no Fashion-MNIST for the scenes, a malformed COCO file) fails before anything
+    /// is written: no run folder, not even its detect.json.
+    /// </summary>
+    [Theory]
+    [InlineData("scenes", "Fashion-MNIST")]
+    [InlineData("coco", "instances.json")]
+    public void AFailedStartLeavesNoRunFolder(string data, string message)
+    {
+        string run = _tmp.File("run"), empty = _tmp.File("empty");
+        Directory.CreateDirectory(empty);
+        File.WriteAllText(_tmp.File("instances.json"), "{\"images\": [");
+        string option = data == "coco" ? $"--data coco:{_tmp.File("instances.json")}:{empty}" : "";
+        var (code, _, stderr) = CliProcess.Run($"train --task detect {option} --out {run}", new() { ["CTXNET_FASHION_MNIST"] = empty });
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
     public void Dispose() => _tmp.Dispose();
 }

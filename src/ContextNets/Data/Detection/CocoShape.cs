@@ -19,6 +19,33 @@ public sealed class CocoShape
 
     public static CocoShape FromRuns(int[] runs) => new(null, runs);
 
+    /// <summary>
+    /// A binary mask [height, width] (nonzero inside) as COCO's uncompressed RLE, the inverse of <see cref="FromRuns"/>:
+    /// run lengths over the pixels in column-major order, alternating 0s and 1s and starting with 0s (a mask whose first
+    /// pixel is inside starts with a run of length 0).
+    /// </summary>
+    public static int[] Runs(ReadOnlySpan<byte> mask, int height, int width)
+    {
+        if (height < 1 || width < 1 || mask.Length != height * width)
+            throw new ArgumentException($"A mask of {mask.Length} pixels is not {height}x{width}.");
+        var runs = new List<int>();
+        bool inside = false;
+        int length = 0;
+        for (int x = 0; x < width; x++)
+            for (int y = 0; y < height; y++)
+            {
+                if ((mask[y * width + x] != 0) != inside)
+                {
+                    runs.Add(length);
+                    inside = !inside;
+                    length = 0;
+                }
+                length++;
+            }
+        runs.Add(length);
+        return [.. runs];
+    }
+
     /// <summary>The mask [height, width] (1 inside); without an outline, the box (x1, y1, x2, y2) filled.</summary>
     public byte[] Rasterize(int height, int width, float x1, float y1, float x2, float y2)
     {

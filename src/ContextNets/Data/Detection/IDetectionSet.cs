@@ -1,3 +1,4 @@
+using ContextNets.Detection;
 using ContextNets.Detection.Training;
 
 namespace ContextNets.Data.Detection;
@@ -6,15 +7,7 @@ namespace ContextNets.Data.Detection;
 public sealed record DetectionExample(Image8 Image, DetectionTarget Target)
 {
     /// <summary>The image as the detector takes it: [3, H, W] with values in [0, 1].</summary>
-    public Tensor ToTensor()
-    {
-        int h = Image.Height, w = Image.Width;
-        var values = new float[3 * h * w];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                for (int c = 0; c < 3; c++) values[(c * h + y) * w + x] = Image[y, x, c] / 255f;
-        return Tensor.FromArray(values, 3, h, w);
-    }
+    public Tensor ToTensor() => ImageDetection.ToTensor(Image);
 }
 
 /// <summary>

@@ -8,8 +8,9 @@ namespace ContextNets.Detection.Transform;
 /// </summary>
 public sealed class ImageTransform(int minSize = 800, int maxSize = 1333, int sizeDivisible = 32)
 {
-    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
-    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+    /// <summary>ImageNet's mean and standard deviation per channel, which torchvision's GeneralizedRCNNTransform normalizes by.</summary>
+    public static IReadOnlyList<float> Mean { get; } = [0.485f, 0.456f, 0.406f];
+    public static IReadOnlyList<float> Std { get; } = [0.229f, 0.224f, 0.225f];
 
     public int MinSize { get; } = minSize > 0 ? minSize : throw new ArgumentException($"The detector's minimum image size must be positive, got {minSize}.");
     public int MaxSize { get; } = maxSize >= minSize ? maxSize : throw new ArgumentException($"The detector's maximum image size {maxSize} is below its minimum {minSize}.");

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using ContextNets.Detection;
+using ContextNets.Tests.Data;
+using ContextNets.Tests.Support;
+using ContextNets.Training;
+
+namespace ContextNets.Tests.Cli;
+
+/// <summary>
+/// `ctxnet train --task detect` on a tiny COCO-format set (<see cref="TinyCoco"/>): it trains, splits off its
+/// validation images, keeps the categories as the run's classes for eval and detect, and a run stopped after an epoch
+/// and resumed ends with the very weights of an uninterrupted one. Each case trains Mask R-CNN steps in a child
+/// process (tens of seconds on a loaded machine), so the class is in the external tier.
+/// </summary>
+[Trait(Tier.Key, Tier.External)]
+public sealed class DetectTrainCommandTests : IDisposable
+{
+    private const string Tiny = "--det-image-size 64 --batch-size 2";
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public void ACocoSetTrainsAndItsCategoriesNameTheDetections()
+    {
+        string data = TinyCoco.Write(_tmp.Path), run = _tmp.File("run"), pictures = _tmp.File("pictures");
+        var (code, stdout, stderr) = CliProcess.Run($"train --task detect --data {data} --det-val-split 0.25 --epochs 1 {Tiny} --out {run}", timeoutSeconds: 600);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("3 train / 1 val images (--det-val-split 0.25, seed 1)", stdout);
+        var recipe = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "detect.json")))!;
+        Assert.Equal("coco", (string)recipe["Data"]!);
+        Assert.Equal(["background", .. TinyCoco.Categories], recipe["ClassNames"]!.AsArray().Select(n => (string)n!));
+
+        (code, stdout, stderr) = CliProcess.Run($"eval {run}", timeoutSeconds: 300);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("on 1 val images", stdout);
+
+        (code, stdout, stderr) = CliProcess.Run($"detect {run} {Path.Combine(_tmp.Path, "images", "0.png")} --score-threshold 0 --out {pictures}", timeoutSeconds: 300);
+        Assert.True(code == 0, stderr + stdout);
+        var found = JsonNode.Parse(File.ReadAllText(Path.Combine(pictures, "0.detections.json")))!["detections"]!.AsArray();
+        Assert.NotEmpty(found);
+        Assert.All(found, d => Assert.Equal(TinyCoco.Categories[(int)d!["label"]! - 1], (string)d["class"]!));
+    }
+
+    [Fact]
+    public void AResumedRunEndsWithTheWeightsOfAnUninterruptedOne()
+    {
+        string data = TinyCoco.Write(_tmp.Path), whole = _tmp.File("whole"), halves = _tmp.File("halves");
+        var (code, stdout, stderr) = CliProcess.Run($"train --task detect --data {data} --epochs 2 {Tiny} --out {whole}", timeoutSeconds: 600);
+        Assert.True(code == 0, stderr + stdout);
+        (code, stdout, stderr) = CliProcess.Run($"train --task detect --data {data} --epochs 1 {Tiny} --out {halves}", timeoutSeconds: 600);
+        Assert.True(code == 0, stderr + stdout);
+        // The stop after epoch 1 of 2: the first run's settings but one epoch. Both epochs stay in the warmup (100
+        // steps), so the learning rate of each step is the same in both runs.
+        string recipe = Path.Combine(halves, "detect.json");
+        File.WriteAllText(recipe, File.ReadAllText(recipe).Replace("\"Epochs\": 1", "\"Epochs\": 2"));
+        (code, stdout, stderr) = CliProcess.Run($"train --resume {halves}", timeoutSeconds: 600);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Resuming after epoch 1 of 2.", stdout);
+
+        using var a = DetectionZoo.Create("maskrcnn_resnet18_fpn", 3, fromScratch: true);
+        using var b = DetectionZoo.Create("maskrcnn_resnet18_fpn", 3, fromScratch: true, seed: 99);
+        Assert.Equal(2, Checkpoint.Load(whole, Trainer.Last, a).Epoch);
+        Assert.Equal(2, Checkpoint.Load(halves, Trainer.Last, b).Epoch);
+        var theirs = b.StateDict();
+        foreach (var (name, tensor) in a.StateDict())
+            Assert.True(tensor.ToArray().SequenceEqual(theirs[name].ToArray()), $"{name} differs");
+    }
+}
