@@ -31,7 +31,7 @@ internal static class VideoAnalysis
             int[] picked = [.. Enumerable.Range(0, o.Images).Select(i => (int)((long)i * test.Count / o.Images))];
             // The paper's networks pool time by 2 after res2: the NL blocks see T / 2 frames.
             using var analysis = new ClipAttentionAnalysis(model, t => t / 2, o.Queries, Math.Min(o.Show, o.Images));
-            using var loader = new DataLoader(new Picked(test, picked), new LoaderOptions { BatchSize = BatchSize, Shuffle = false });
+            using var loader = new DataLoader(new ClipSubset(test, picked), new LoaderOptions { BatchSize = BatchSize, Shuffle = false });
             for (int b = 0; b < loader.BatchCount; b++)
             {
                 if (cancel.IsCancellationRequested) throw new CliException("Interrupted; nothing was written.", ExitCodes.Interrupted);
@@ -115,20 +115,5 @@ internal static class VideoAnalysis
         AtomicFile.Write(Path.Combine(o.OutDir, "report.md"), s => s.Write(Encoding.UTF8.GetBytes(md.ToString())));
         Console.Write(md.ToString());
         Console.WriteLine($"Report folder: {o.OutDir}");
-    }
-
-    /// <summary>Some clips of a source, by index.</summary>
-    private sealed class Picked(IClipSource source, int[] indices) : IClipSource
-    {
-        public int Count => indices.Length;
-        public IReadOnlyList<string> Classes => source.Classes;
-        public int Label(int index) => source.Label(indices[index]);
-        public int Channels => source.Channels;
-        public int Frames => source.Frames;
-        public int Height => source.Height;
-        public int Width => source.Width;
-
-        public unsafe void Write(int index, Rng rng, float* dst, long strideC, long strideT, long strideH, long strideW) =>
-            source.Write(indices[index], rng, dst, strideC, strideT, strideH, strideW);
     }
 }
