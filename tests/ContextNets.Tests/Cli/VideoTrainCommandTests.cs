@@ -66,6 +66,7 @@ public sealed class VideoTrainCommandTests : IDisposable
     [InlineData("--model resnet50", "trains a video network")]
     [InlineData("--clip-stride 2", "--clip-stride and --clip-size sample clip folders")]
     [InlineData("--clip-frames 0", "--clip-frames must be at least 1")]
+    [InlineData("--precision bf16", "--precision bf16 is not available for video networks")]
     [InlineData("--data /nonexistent-clips", "neither 'moving-fashion-mnist' nor a clip folder")]
     public void BadOptionsAreRefusedInOneLine(string args, string message)
     {
@@ -103,6 +104,9 @@ public sealed class VideoTrainCommandTests : IDisposable
         var eval = CliProcess.Run($"eval {run}", Ci, 120);
         Assert.True(eval.exitCode == 0, eval.stderr);
         Assert.Contains("on 2 test clips", eval.stdout);
+        var int8 = CliProcess.Run($"predict {run} {_tmp.File("clips/left/clip0")} --precision int8", Ci);
+        Assert.Equal(2, int8.exitCode);
+        Assert.Contains("--precision int8 is not available for video networks", int8.stderr);
 
         foreach (var clas in new[] { "up", "down" }) ClipFolderTests.WriteClip(_tmp, Path.Combine("single", clas), "only", 4);
         var single = CliProcess.Run($"train --task video --model c2d_small --data {_tmp.File("single")} --clip-frames 4 --clip-stride 1 --clip-size 16 --out {_tmp.File("run2")}", Ci);
