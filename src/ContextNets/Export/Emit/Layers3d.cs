@@ -32,18 +32,7 @@ internal static class Layers3d
             if (x.Dims[i + 2] + 2 * p[i] < d[i] * (k[i] - 1) + 1)
                 throw new ArgumentException($"ONNX export at {path}: input {x.Shape} is too small for a {k[0]}x{k[1]}x{k[2]} conv.");
         }
-        var inputs = new List<string> { x.Name };
-        if (fold is not null)
-        {
-            var (weight, bias) = BatchNormFold.Fold(conv, fold);
-            inputs.Add(g.Weights(path + ".weight", weight, [.. conv.Weight.Shape.Dims]));
-            inputs.Add(g.Weights(path + ".bias", bias, conv.OutChannels));
-        }
-        else
-        {
-            inputs.Add(g.Weights(path + ".weight", conv.Weight));
-            if (conv.Bias is not null) inputs.Add(g.Weights(path + ".bias", conv.Bias));
-        }
+        string[] inputs = [x.Name, .. Layers.ConvParameters(g, path, conv.Weight, conv.Bias, fold is null ? null : BatchNormFold.Fold(conv, fold))];
         return g.Op("Conv", path, dims, inputs, OnnxAttr.Ints("kernel_shape", Longs(k)), OnnxAttr.Ints("strides", Longs(s)),
             OnnxAttr.Ints("pads", Longs([.. p, .. p])), OnnxAttr.Ints("dilations", Longs(d)), OnnxAttr.Int("group", conv.Groups));
     }
