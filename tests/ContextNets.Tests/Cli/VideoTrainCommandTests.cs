@@ -101,9 +101,7 @@ public sealed class VideoTrainCommandTests : IDisposable
         var (code, stdout, stderr) = CliProcess.Run($"train --task video --model c2d_small --data {_tmp.File("clips")} --clip-frames 4 --clip-stride 1 --clip-size 16 --epochs 1 --batch-size 2 --out {run}", Ci, 180);
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains($"Data: 6 clips in 2 classes under {_tmp.File("clips")}; 2 of them held out for testing (every 10th of each class)", stdout);
-        var eval = CliProcess.Run($"eval {run}", Ci, 120);
-        Assert.True(eval.exitCode == 0, eval.stderr);
-        Assert.Contains("on 2 test clips", eval.stdout);
+        Assert.Matches(@"test loss \d+\.\d+ acc (0|50|100)\.00%", stdout);
         var int8 = CliProcess.Run($"predict {run} {_tmp.File("clips/left/clip0")} --precision int8", Ci);
         Assert.Equal(2, int8.exitCode);
         Assert.Contains("--precision int8 is not available for video networks", int8.stderr);
