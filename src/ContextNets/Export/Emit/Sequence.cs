@@ -11,7 +11,7 @@ internal static class Sequence
 {
     /// <summary>
     /// A Sequential's layers with the Sequentials inside it spliced in (the same forward), so that a BN after a nested
-    /// chain that ends in a conv folds too: R(2+1)D's (2+1)D conv is a Sequential whose last 3x1x1 conv its block's BN follows.
+    /// chain that ends in a conv folds too: R(2+1)D's (2+1)D conv is a Sequential ending in a 3x1x1 conv, and its block's BN follows it.
     /// </summary>
     public static List<Layer> Flatten(Sequential seq, string path) =>
         [.. seq.NamedChildren().SelectMany(c => c.module is Sequential inner
