@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ContextNets.Export;
 using ContextNets.Models;
+using ContextNets.Models.Video;
 using ContextNets.NN;
 using ContextNets.Training;
 
@@ -21,9 +22,10 @@ internal static class ExportCommand
         var weights = new Option<string?>("--weights") { Description = "For a zoo model: a state dict to load first (safetensors or torch.save .pth, in timm's, mmcv's or the official ResNeSt's names; strict)." };
         var map = new Option<bool>("--map") { Description = "With --weights: print every key of the file with the model key it went to." };
         var precision = PrecisionChoice.Option();
+        var frames = VideoExport.FramesOption();
         var command = new Command("export", "Export a run or a zoo model to ONNX (inference form, BatchNorm folded into the convolutions).")
         {
-            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map, precision,
+            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map, precision, frames,
         };
         command.SetAction(p =>
         {
@@ -33,18 +35,23 @@ internal static class ExportCommand
             string? weightsPath = p.GetValue(weights);
             if (weightsPath is not null && Directory.Exists(what))
                 throw new CliException($"--weights is for a zoo model; {what} is a run folder, which has its own checkpoints.");
+            bool video = VideoExport.Takes(what, chosen, p.GetValue(frames));
             var loaded = SegmentExport.Owns(what) ? SegmentExport.Load(what, p.GetValue(checkpoint)!, weightsPath, chosen)
-                : Directory.Exists(what) ? FromRun(what, p.GetValue(checkpoint)!) : FromZoo(what, weightsPath, p.GetValue(map));
+                : !Directory.Exists(what) ? FromZoo(what, weightsPath, p.GetValue(map))
+                : video ? VideoExport.FromRun(what, p.GetValue(checkpoint)!) : FromRun(what, p.GetValue(checkpoint)!);
             using (loaded.Model)
             {
                 int size = p.GetValue(imageSize) ?? loaded.ImageSize;
                 if (size < 1) throw new CliException($"--image-size must be positive, not {size}.");
+                int? clipFrames = video ? VideoExport.Frames(p.GetValue(frames), loaded) : null;
+                var metadata = new Dictionary<string, string>(loaded.Metadata) { ["image_size"] = size.ToString(CultureInfo.InvariantCulture), ["precision"] = PrecisionChoice.Name(chosen) };
+                if (clipFrames is { } t) metadata["frames"] = t.ToString(CultureInfo.InvariantCulture);
                 var options = new OnnxExportOptions
                 {
                     Opset = p.GetValue(opset),
                     DynamicBatch = p.GetValue(dynamicBatch),
-                    InputShape = new Shape(1, loaded.InChannels, size, size),
-                    Metadata = new Dictionary<string, string>(loaded.Metadata) { ["image_size"] = size.ToString(CultureInfo.InvariantCulture), ["precision"] = PrecisionChoice.Name(chosen) },
+                    InputShape = clipFrames is { } clip ? new Shape(1, loaded.InChannels, clip, size, size) : new Shape(1, loaded.InChannels, size, size),
+                    Metadata = metadata,
                 };
                 OnnxExportSummary summary;
                 try
@@ -62,8 +69,12 @@ internal static class ExportCommand
         return command;
     }
 
-    /// <summary>A model to export with what the graph's input is and what the file's metadata says about it.</summary>
-    internal sealed record Loaded(Module Model, string Description, int InChannels, int ImageSize, Dictionary<string, string> Metadata, string? Note, Func<Tensor>? Calibration = null);
+    /// <summary>
+    /// A model to export with what the graph's input is (a video network's also its <paramref name="Frames"/>) and what
+    /// the file's metadata says about it.
+    /// </summary>
+    internal sealed record Loaded(Module Model, string Description, int InChannels, int ImageSize, Dictionary<string, string> Metadata, string? Note,
+        Func<Tensor>? Calibration = null, int? Frames = null);
 
     private static Loaded FromRun(string run, string checkpoint)
     {
@@ -82,24 +93,27 @@ internal static class ExportCommand
             () => PrecisionChoice.CalibrationFrom(RunData.Of(config)));
     }
 
-    /// <summary>A zoo model with the weights of <paramref name="weightsPath"/>, or with its random initialization.</summary>
+    /// <summary>A zoo model (a video network too) with the weights of <paramref name="weightsPath"/>, or with its random initialization.</summary>
     private static Loaded FromZoo(string name, string? weightsPath, bool printMap)
     {
-        if (!Zoo.Contains(name))
-            throw new CliException($"'{name}' is neither a run folder nor a zoo model. Known models: {string.Join(", ", Zoo.Names)}.");
-        var entry = Zoo.Entry(name);
+        bool video = ModelCatalog.IsVideo(name);
+        if (!Zoo.Contains(name) && !video)
+            throw new CliException($"'{name}' is neither a run folder nor a zoo model. Known models: {string.Join(", ", ModelCatalog.Names)}.");
+        var (classes, channels, size, frames) = video
+            ? (VideoZoo.Entry(name).DefaultClasses, 3, VideoZoo.Entry(name).InputSize, VideoZoo.Entry(name).Frames)
+            : (Zoo.Entry(name).DefaultClasses, Zoo.Entry(name).DefaultInChannels, Zoo.Entry(name).InputSize, (int?)null);
         if (weightsPath is not null)
         {
             var (net, report) = WeightsFile.Load(weightsPath, name);
             ImportCommand.PrintSummary(weightsPath, name, net, report);
             if (printMap) ImportCommand.PrintMap(report);
             var fromFile = new Dictionary<string, string> { ["model"] = name, ["weights"] = Path.GetFullPath(weightsPath) };
-            return new Loaded(net, $"{name} with the weights of {weightsPath}", entry.DefaultInChannels, entry.InputSize, fromFile, null);
+            return new Loaded(net, $"{name} with the weights of {weightsPath}", channels, size, fromFile, null, Frames: frames);
         }
-        var model = ModelCatalog.Create(name, entry.DefaultClasses, entry.DefaultInChannels);
+        var model = ModelCatalog.Create(name, classes, channels);
         var metadata = new Dictionary<string, string> { ["model"] = name, ["weights"] = "random initialization" };
-        return new Loaded(model, $"{name} with its random initialization (no trained weights)", entry.DefaultInChannels, entry.InputSize, metadata,
-            "The weights are the model's random initialization: the file shows the graph, its outputs mean nothing.");
+        return new Loaded(model, $"{name} with its random initialization (no trained weights)", channels, size, metadata,
+            "The weights are the model's random initialization: the file shows the graph, its outputs mean nothing.", Frames: frames);
     }
 
     private static void Report(string path, Loaded loaded, OnnxExportSummary s)
@@ -112,5 +126,5 @@ internal static class ExportCommand
         if (loaded.Note is not null) Console.WriteLine(loaded.Note);
     }
 
-    private static string Floats(float[] values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+    internal static string Floats(float[] values) => string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 }

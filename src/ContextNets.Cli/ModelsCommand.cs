@@ -125,7 +125,7 @@ internal static class ModelsCommand
     }
 
     // Three significant digits: 4.09, 0.0307, 15.6.
-    private static string Significant(double v) =>
+    internal static string Significant(double v) =>
         v == 0 ? "0" : v.ToString("F" + Math.Clamp(2 - (int)Math.Floor(Math.Log10(Math.Abs(v))), 0, 6), Inv);
 
     private static string Percent(long part, long whole) => whole == 0 ? "-" : (100.0 * part / whole).ToString("F2", Inv) + "%";

@@ -22,7 +22,7 @@ internal static class PredictCommand
         {
             var files = p.GetValue(images)!;
             int k = p.GetValue(top);
-            if (VideoRunConfig.IsIn(p.GetValue(run)!)) return VideoEvaluation.Predict(p.GetValue(run)!, files, p.GetValue(checkpoint)!, k);
+            if (VideoRunConfig.IsIn(p.GetValue(run)!)) return VideoEvaluation.Predict(p.GetValue(run)!, files, p.GetValue(checkpoint)!, k, TrainCommand.Given(p, precision));
             if (k < 1) throw new CliException($"--top must be at least 1, not {k}.");
             foreach (var f in files)
                 if (!File.Exists(f)) throw new CliException($"The image {f} does not exist.");

@@ -10,9 +10,10 @@ using ContextNets.Models.Video;
 namespace ContextNets.Cli;
 
 /// <summary>
-/// `ctxnet analyze RUN` for a video run: test clips through the network with its NL blocks' attention kept; per
-/// block, GCNet's Table-1 distances over all T*H*W positions of the clip (stats.json, report.md, the console), and
-/// for the first clips a strip per block: queries at a few frames and their maps over every frame (PNG).
+/// `ctxnet analyze RUN` for a video run: test clips through the network with its NL and GC blocks' attention kept;
+/// per NL block, GCNet's Table-1 distances over all T*H*W positions of the clip, per GC block its one map's entropy
+/// (stats.json, report.md, the console), and for the first clips a strip per block: an NL block's queries at a few
+/// frames and their maps over every frame, a GC block's map over every frame (PNG).
 /// </summary>
 internal static class VideoAnalysis
 {
@@ -23,14 +24,14 @@ internal static class VideoAnalysis
         var (config, model, state) = VideoEvaluation.Load(o.Run, o.Checkpoint);
         using (model)
         {
-            if (model is not NonLocalVideoNet net || !net.NonLocalBlocks.Any())
-                throw new CliException($"{config.Model} has no NL block: ctxnet analyze on clips reads NL attention maps; train i3d_small_nl (or an _nl5/_nl10 network).");
+            if (model is not NonLocalVideoNet || !AttentionBlocks.Find(model).Any(b => b.Module is Attention.NonLocal or Attention.GlobalContext))
+                throw new CliException($"{config.Model} has no NL or GC block: ctxnet analyze on clips reads their attention maps; train i3d_small_nl or i3d_small_gc (or an _nl5/_nl10/_gc network).");
             var test = VideoData.Of(config).Test;
             if (o.Images > test.Count) throw new CliException($"--images {o.Images} is more than the {test.Count} test clips of the run's data.");
             int[] picked = [.. Enumerable.Range(0, o.Images).Select(i => (int)((long)i * test.Count / o.Images))];
             // The paper's networks pool time by 2 after res2: the NL blocks see T / 2 frames.
             using var analysis = new ClipAttentionAnalysis(model, t => t / 2, o.Queries, Math.Min(o.Show, o.Images));
-            using var loader = new DataLoader(new Picked(test, picked), new LoaderOptions { BatchSize = BatchSize, Shuffle = false });
+            using var loader = new DataLoader(new ClipSubset(test, picked), new LoaderOptions { BatchSize = BatchSize, Shuffle = false });
             for (int b = 0; b < loader.BatchCount; b++)
             {
                 if (cancel.IsCancellationRequested) throw new CliException("Interrupted; nothing was written.", ExitCodes.Interrupted);
@@ -87,33 +88,32 @@ internal static class VideoAnalysis
             input_cosine = R(d.InputCosine.Mean),
             output_cosine = R(d.OutputCosine.Mean),
         }).ToList();
-        var json = JsonSerializer.Serialize(new { model = config.Model, epoch, clips = analysis.Clips, blocks = stats, strips = files }, new JsonSerializerOptions { WriteIndented = true });
+        var contexts = analysis.Contexts.Select(c => new { block = c.Block.Name, positions = c.Positions, entropy = R(c.Entropy.Mean) }).ToList();
+        var json = JsonSerializer.Serialize(new { model = config.Model, epoch, clips = analysis.Clips, blocks = stats, context_blocks = contexts, strips = files },
+            new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.Write(Path.Combine(o.OutDir, "stats.json"), s => s.Write(Encoding.UTF8.GetBytes(json + "\n")));
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"# {config.Model} (epoch {epoch}): NL attention over {analysis.Clips} test clips").AppendLine();
-        md.AppendLine("Distances averaged over the clips, between all pairs of the T*H*W positions of each clip (GCNet's Table 1, in 3-D):").AppendLine();
-        md.AppendLine("| block | positions | keys | attention cosine | attention JSD | input cosine | output cosine |");
-        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var s in stats)
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {s.block} | {s.positions} | {s.keys} | {s.attention_cosine:F4} | {s.attention_jsd:F4} | {s.input_cosine:F4} | {s.output_cosine:F4} |");
-        md.AppendLine().AppendLine("Strips (a query at a frame, its map over every frame): " + string.Join(", ", files));
+        md.AppendLine(CultureInfo.InvariantCulture, $"# {config.Model} (epoch {epoch}): attention over {analysis.Clips} test clips").AppendLine();
+        if (stats.Count > 0)
+        {
+            md.AppendLine("NL blocks: distances averaged over the clips, between all pairs of the T*H*W positions of each clip (GCNet's Table 1, in 3-D):").AppendLine();
+            md.AppendLine("| block | positions | keys | attention cosine | attention JSD | input cosine | output cosine |");
+            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+            foreach (var s in stats)
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {s.block} | {s.positions} | {s.keys} | {s.attention_cosine:F4} | {s.attention_jsd:F4} | {s.input_cosine:F4} | {s.output_cosine:F4} |");
+            md.AppendLine();
+        }
+        if (contexts.Count > 0)
+        {
+            md.AppendLine("GC blocks: one map per clip over its T*H*W positions, shared by every query; its entropy over ln(positions) (1 uniform, 0 one position), averaged over the clips:").AppendLine();
+            md.AppendLine("| block | positions | entropy |");
+            md.AppendLine("| --- | --- | --- |");
+            foreach (var c in contexts) md.AppendLine(CultureInfo.InvariantCulture, $"| {c.block} | {c.positions} | {c.entropy:F4} |");
+            md.AppendLine();
+        }
+        md.AppendLine("Strips (an NL query at a frame, or a GC block's map, over every frame): " + string.Join(", ", files));
         AtomicFile.Write(Path.Combine(o.OutDir, "report.md"), s => s.Write(Encoding.UTF8.GetBytes(md.ToString())));
         Console.Write(md.ToString());
         Console.WriteLine($"Report folder: {o.OutDir}");
-    }
-
-    /// <summary>Some clips of a source, by index.</summary>
-    private sealed class Picked(IClipSource source, int[] indices) : IClipSource
-    {
-        public int Count => indices.Length;
-        public IReadOnlyList<string> Classes => source.Classes;
-        public int Label(int index) => source.Label(indices[index]);
-        public int Channels => source.Channels;
-        public int Frames => source.Frames;
-        public int Height => source.Height;
-        public int Width => source.Width;
-
-        public unsafe void Write(int index, Rng rng, float* dst, long strideC, long strideT, long strideH, long strideW) =>
-            source.Write(indices[index], rng, dst, strideC, strideT, strideH, strideW);
     }
 }

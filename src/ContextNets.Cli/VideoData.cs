@@ -7,7 +7,9 @@ namespace ContextNets.Cli;
 /// <summary>
 /// The clips of a video run: the generated moving-item clips (Fashion-MNIST items shrunk to 14 pixels on a 48-pixel
 /// canvas, 8 frames; training clips from the training images with generator seed 1, test clips from the test images
-/// with seed 2), or a clip folder split into train/ and val/ (one subfolder per class in each).
+/// with seed 2), or a clip folder split into train/ and val/ (one subfolder per class in each). A clip folder without
+/// val/ (root/CLASS/CLIP, or train/ alone) holds its test clips out as image folders do (<see cref="Subset.SplitIndices"/>:
+/// every 10th clip of each class in name order, counting back from its last), the same clips whatever the seed.
 /// </summary>
 internal sealed record VideoData(IClipSource Train, IClipSource Test, string Description)
 {
@@ -36,8 +38,7 @@ internal sealed record VideoData(IClipSource Train, IClipSource Test, string Des
                 $"{train.Count} training and {test.Count} test moving-item clips ({c.Frames} frames, {GeneratedSide}x{GeneratedSide}, Fashion-MNIST items at {ItemSide} px)");
         }
         string trainDir = Path.Combine(c.Data, "train"), valDir = Path.Combine(c.Data, "val");
-        if (!Directory.Exists(trainDir) || !Directory.Exists(valDir))
-            throw new CliException($"The clip folder {c.Data} needs train/ and val/ subfolders, each with one folder per class (train/CLASS/CLIP/FRAME.png).");
+        if (!Directory.Exists(valDir)) return HeldOut(Directory.Exists(trainDir) ? trainDir : c.Data, c, normalize);
         var trainClips = new FolderClips(new ClipFolder(trainDir), new ClipSampler(c.Frames, c.Stride, c.Size, train: true, normalize));
         var valFolder = new ClipFolder(valDir);
         if (!valFolder.Classes.SequenceEqual(((IClipSource)trainClips).Classes))
@@ -46,14 +47,26 @@ internal sealed record VideoData(IClipSource Train, IClipSource Test, string Des
         return new(trainClips, valClips, $"training: {trainClips}; test: {valClips}");
     }
 
+    /// <summary>One clip folder, every 10th clip of each class held out for testing and sampled as test clips are.</summary>
+    private static VideoData HeldOut(string root, VideoRunConfig c, Normalize normalize)
+    {
+        var folder = new ClipFolder(root);
+        var (train, held) = Subset.SplitIndices(folder.Count, folder.Label);
+        if (held.Length == 0)
+            throw new CliException($"{root} has too few clips to hold a test set out (every class has one clip): add clips, or give {c.Data}/train and {c.Data}/val.");
+        var trainClips = new ClipSubset(new FolderClips(folder, new ClipSampler(c.Frames, c.Stride, c.Size, train: true, normalize)), train);
+        var testClips = new ClipSubset(new FolderClips(folder, new ClipSampler(c.Frames, c.Stride, c.Size, train: false, normalize)), held);
+        return new(trainClips, testClips, $"{folder.Summary}; {held.Length} of them held out for testing (every 10th of each class)");
+    }
+
     /// <summary>The classes and channels of <paramref name="data"/>, read before a run's config exists.</summary>
     public static (string[] classes, int channels) Describe(string data)
     {
         if (IsGenerated(data)) return ([.. FashionMnist.ClassNames], 1);
+        if (!Directory.Exists(data))
+            throw new CliException($"--data {data} is neither '{Generated}' nor a clip folder (CLASS/CLIP/FRAME.png, or train/ and val/ of those).");
         var train = Path.Combine(data, "train");
-        if (!Directory.Exists(train))
-            throw new CliException($"--data {data} is neither '{Generated}' nor a clip folder with train/ and val/ subfolders.");
-        return ([.. new ClipFolder(train).Classes], 3);
+        return ([.. new ClipFolder(Directory.Exists(train) ? train : data).Classes], 3);
     }
 
     /// <summary>Items shrunk so that two of them move apart on a small canvas.</summary>

@@ -30,8 +30,9 @@ internal static class VideoEvaluation
     /// The top classes of each clip folder (its frames in name order), sampled as the run's evaluation samples: the
     /// centred span of its frames at the run's stride, the shorter side scaled to the run's size and the centre cropped.
     /// </summary>
-    public static int Predict(string run, string[] clips, string checkpoint, int top)
+    public static int Predict(string run, string[] clips, string checkpoint, int top, string? precision)
     {
+        VideoTask.RefusePrecision(precision);
         if (top < 1) throw new CliException($"--top must be at least 1, not {top}.");
         var frames = clips.Select(ClipFolder.FramesIn).ToArray();
         var (config, model, _) = Load(run, checkpoint);

@@ -1,12 +1,13 @@
 using System.Globalization;
+using ContextNets.Models;
 using ContextNets.Models.Video;
 using ContextNets.NN;
 
 namespace ContextNets.Cli;
 
 /// <summary>
-/// The video networks in `ctxnet models`: their parameters at their default classes and the clip each is made for
-/// (C x T x H x W). Their multiply-adds are not counted: the profiler does not know the 3-D ops yet.
+/// The video networks in `ctxnet models`: their parameters at their default classes, their multiply-adds on one clip
+/// of the size each is made for, and that clip (C x T x H x W).
 /// </summary>
 internal static class VideoModels
 {
@@ -15,24 +16,25 @@ internal static class VideoModels
         Console.WriteLine();
         Console.WriteLine("Video networks (clips [N, C, T, H, W]; ctxnet run, ctxnet train --task video):");
         var rows = VideoZoo.Names.Select(Row).ToList();
-        var widths = Enumerable.Range(0, 3).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        var widths = Enumerable.Range(0, 4).Select(i => rows.Max(r => r[i].Length)).ToArray();
         foreach (var r in rows)
-            Console.WriteLine($"{r[0].PadRight(widths[0])}  {r[1].PadLeft(widths[1])}  {r[2].PadRight(widths[2])}  {r[3]}");
+            Console.WriteLine($"{r[0].PadRight(widths[0])}  {r[1].PadLeft(widths[1])}  {r[2].PadLeft(widths[2])} GMACs  {r[3].PadRight(widths[3])}  {r[4]}");
     }
 
     public static void Detail(string name)
     {
         var r = Row(name);
-        Console.WriteLine($"{name}: {r[3]}; {r[1]} parameters; made for clips {r[2]} (C x T x H x W); docs/video.md gives its keys.");
+        Console.WriteLine($"{name}: {r[4]}; {r[1]} parameters, {r[2]} GMACs per clip; made for clips {r[3]} (C x T x H x W); docs/video.md gives its keys.");
     }
 
     private static string[] Row(string name)
     {
         var e = VideoZoo.Entry(name);
-        long parameters;
+        ModelProfile profile;
         using (Initializers.SkipRandom())
         using (var model = VideoZoo.Create(name))
-            parameters = model.ParameterCount;
-        return [name, (parameters / 1e6).ToString("F2", CultureInfo.InvariantCulture) + "M", $"3x{e.Frames}x{e.InputSize}x{e.InputSize}", e.Description];
+            profile = Profiler.Of(model, new Shape(1, 3, e.Frames, e.InputSize, e.InputSize));
+        return [name, (profile.Total.Params / 1e6).ToString("F2", CultureInfo.InvariantCulture) + "M", ModelsCommand.Significant(profile.Total.Ops.GMacs),
+            $"3x{e.Frames}x{e.InputSize}x{e.InputSize}", e.Description];
     }
 }

@@ -43,6 +43,7 @@ internal sealed class VideoTask : ITrainTask
     public int Start(ParseResult p, CancellationToken cancel)
     {
         TrainCommand.RefuseUnread(p, TaskName, Read);
+        RefusePrecision(TrainCommand.Given(p, TrainPrecision.Opt));
         string model = TrainCommand.Given(p, TrainCommand.ModelOpt) ?? DefaultModel;
         string data = TrainCommand.Given(p, TrainCommand.DataOpt) ?? VideoData.Generated;
         if (!VideoZoo.Contains(model)) throw new CliException($"--task video trains a video network ({string.Join(", ", VideoZoo.Names)}), not '{model}'.");
@@ -91,7 +92,18 @@ internal sealed class VideoTask : ITrainTask
         var given = Read.Concat(Options).Where(o => o != TrainCommand.StopAtOpt && p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (given.Count > 0) throw new CliException($"--resume continues {run} with the settings in its config.json; leave out {string.Join(", ", given)}.");
         TrainCommand.RefuseUnread(p, TaskName, Read);
+        RefusePrecision(TrainCommand.Given(p, TrainPrecision.Opt));
         return VideoTraining.Run(VideoRunConfig.Load(run), run, resume: true, p.GetValue(TrainCommand.StopAtOpt), cancel);
+    }
+
+    /// <summary>
+    /// Video runs are fp32 from end to end: bf16 training and bf16/int8 inference (`--precision`) are the 2-D
+    /// ResNets' (their 3-D convs have no bf16 or int8 path), so anything else is refused, never ignored.
+    /// </summary>
+    internal static void RefusePrecision(string? precision)
+    {
+        if (precision is not null && precision != "fp32")
+            throw new CliException($"--precision {precision} is not available for video networks: bf16 and int8 cover the 2-D ResNets' convolutions only; video runs are fp32.");
     }
 
     private static int Positive(int value, string option) =>

@@ -9,7 +9,8 @@ namespace ContextNets.Analysis;
 /// block's frames: a picture with one row per query and one panel per frame (the frame under the map of that frame's
 /// keys), the query marked in its own frame's panel. A row shares one colour scale, 0 to the largest value of the
 /// query's map over the whole clip, so that where the attention goes across frames shows. The query's position in
-/// its frame is the one whose input feature is largest there (an item, on the generated clips).
+/// its frame is the one whose input feature is largest there (an item, on the generated clips). A GC block's one
+/// context map (shared by every query) is a strip of one row without a query (<see cref="OfContext"/>).
 /// </summary>
 public sealed class ClipAttentionStrip
 {
@@ -31,7 +32,7 @@ public sealed class ClipAttentionStrip
     public int Height { get; }
     public int Width { get; }
 
-    /// <summary>The query frames and positions, and their maps [frames x keyHeight x keyWidth].</summary>
+    /// <summary>The query frames and positions (frame -1: a context map, no query), and their maps [frames x keyHeight x keyWidth].</summary>
     public IReadOnlyList<(int frame, int y, int x, float[] map)> Rows => _rows;
 
     /// <summary>The strip of clip <paramref name="clip"/> from the block's last forward, whose map had <paramref name="frames"/> frames.</summary>
@@ -56,10 +57,30 @@ public sealed class ClipAttentionStrip
             long row = (long)clip * positions + (t * h + y) * w + x;
             result[q] = (t, y, x, rows.Span.Slice((int)(row * keys), keys).ToArray());
         }
-        // Frame k of the block covers frames k * stride .. of the clip; its first one is drawn.
+        return new(result, Shown(clipFrames, frames), kh, kw, h, w);
+    }
+
+    /// <summary>
+    /// The strip of a GC block's pooling weights for clip <paramref name="clip"/> of its last forward ([N, T*H*W] over
+    /// the folded clip of <paramref name="frames"/> frames): one row, a panel per frame; H x W from the frames' size as
+    /// <see cref="MapGrid"/> infers a 2-D map's.
+    /// </summary>
+    internal static ClipAttentionStrip OfContext(Tensor weights, int clip, int frames, Image8[] clipFrames)
+    {
+        int positions = weights.Shape[1];
+        if (frames < 1 || positions % frames != 0) throw new ArgumentException($"A context map of {positions} positions does not hold {frames} frames.");
+        var (h, w) = MapGrid.Infer(positions / frames, clipFrames[0].Height, clipFrames[0].Width)
+            ?? throw new ArgumentException($"A frame's {positions / frames} positions are no downsampling of {clipFrames[0].Width}x{clipFrames[0].Height} frames.");
+        using var rows = F.Materialize(weights, MemoryFormat.Contiguous);
+        var map = rows.Span.Slice(clip * positions, positions).ToArray();
+        return new([(-1, 0, 0, map)], Shown(clipFrames, frames), h, w, h, w);
+    }
+
+    // Frame k of the block covers frames k * stride .. of the clip; its first one is drawn.
+    private static Image8[] Shown(Image8[] clipFrames, int frames)
+    {
         int stride = Math.Max(1, clipFrames.Length / frames);
-        var shown = Enumerable.Range(0, frames).Select(k => clipFrames[Math.Min(k * stride, clipFrames.Length - 1)]).ToArray();
-        return new(result, shown, kh, kw, h, w);
+        return [.. Enumerable.Range(0, frames).Select(k => clipFrames[Math.Min(k * stride, clipFrames.Length - 1)])];
     }
 
     /// <summary>The position of frame <paramref name="t"/> whose input feature has the largest L2 norm (channels-last map).</summary>
@@ -89,7 +110,7 @@ public sealed class ClipAttentionStrip
             var (frame, y, x, map) = _rows[r];
             int top = gap + r * (ph + label + gap);
             double max = map.Max();
-            canvas.Text(gap, top, $"Q AT FRAME {frame}  MAX {HeatMap.Legend(max)}", (0, 0, 0));
+            canvas.Text(gap, top, frame < 0 ? $"CONTEXT MAP  MAX {HeatMap.Legend(max)}" : $"Q AT FRAME {frame}  MAX {HeatMap.Legend(max)}", (0, 0, 0));
             int plane = _keyHeight * _keyWidth;
             for (int k = 0; k < _frames.Length; k++)
             {

@@ -26,16 +26,23 @@ public sealed class Subset : IDataset
     /// </summary>
     public static (Subset train, Subset heldOut) Split(IDataset source, int every = 10)
     {
+        var (train, held) = SplitIndices(source.Count, source.Label, every);
+        return (new Subset(source, train), new Subset(source, held));
+    }
+
+    /// <summary>The indices of <see cref="Split"/>'s two parts for <paramref name="count"/> samples with these labels, each part in order.</summary>
+    public static (int[] train, int[] heldOut) SplitIndices(int count, Func<int, int> label, int every = 10)
+    {
         if (every < 2) throw new ArgumentException($"A hold-out split takes every n-th sample with n >= 2, not {every}.");
         var train = new List<int>();
         var held = new List<int>();
-        foreach (var group in Enumerable.Range(0, source.Count).GroupBy(source.Label))
+        foreach (var group in Enumerable.Range(0, count).GroupBy(label))
         {
             var members = group.ToArray();
             int n = members.Length, take = n < 2 ? 0 : Math.Max(1, n / every);
             var heldPositions = Enumerable.Range(0, take).Select(j => n - 1 - j * every).ToHashSet();
             for (int k = 0; k < n; k++) (heldPositions.Contains(k) ? held : train).Add(members[k]);
         }
-        return (new Subset(source, [.. train.Order()]), new Subset(source, [.. held.Order()]));
+        return ([.. train.Order()], [.. held.Order()]);
     }
 }

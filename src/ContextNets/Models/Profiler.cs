@@ -1,17 +1,18 @@
 using ContextNets.Attention;
+using ContextNets.Models.Video;
 using ContextNets.NN;
 
 namespace ContextNets.Models;
 
 /// <summary>
 /// Counts parameters and operations (<see cref="OpCount"/>) per module by walking the network with shapes only:
-/// nothing runs. Convolutions, norms, pools and linear layers are counted where they are; the residual blocks as
+/// nothing runs. Convolutions, norms, pools and linear layers (2-D and 3-D) are counted where they are; the residual blocks as
 /// their forward composes them (branch, shortcut, sum, the module after the block); the attention blocks by their own
 /// cost formulas (<see cref="IBlockFacets.Cost"/>), for the ops their forward performs.
 /// </summary>
-public static class Profiler
+public static partial class Profiler
 {
-    /// <summary>The profile of <paramref name="model"/> on an input of <paramref name="input"/> ([N, C, H, W] for the ResNets).</summary>
+    /// <summary>The profile of <paramref name="model"/> on an input of <paramref name="input"/> ([N, C, H, W] for the ResNets, [N, C, T, H, W] for the video networks).</summary>
     public static ModelProfile Of(Module model, Shape input)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -20,7 +21,7 @@ public static class Profiler
         return new ModelProfile(input, walk.Ordered());
     }
 
-    private sealed class Walk
+    private sealed partial class Walk
     {
         private readonly List<(int order, ModuleProfile p)> _done = [];
         private int _next;
@@ -46,18 +47,25 @@ public static class Profiler
             AvgPool2d p => PoolCost(x, p.Kernel, p.Stride, p.Padding, p.CeilMode),
             Lambda => (x, default),
             ResidualBlock b => Residual(b, name, x),
+            Conv3d c => Conv3dCost(c, x),
+            BatchNorm3d => (x, new OpCount(0, 2L * x.Numel)),
+            MaxPool3d p => Pool3dCost(x, p.Kernel, p.Stride, p.Padding),
+            AvgPool3d p => Pool3dCost(x, p.Kernel, p.Stride, p.Padding),
+            GlobalAvgPool3d => (new Shape(x[0], x[1], 1, 1, 1), new OpCount(0, x.Numel)),
+            NonLocalVideoNet net => PaperNet(net, name, x),
+            VideoBasicBlock or VideoBottleneck => VideoBlock(m, name, x),
             IBlockFacets block => block.Cost(x, new BlockChildren(this, name)),
             _ => InOrder(m, name, x),
         };
 
-        // Children in registration order, each on the previous one's output; a linear layer after a 4-D map takes its
-        // global average pool (the ResNets' head), counted on the parent.
+        // Children in registration order, each on the previous one's output; a linear layer after a map or a clip takes
+        // its global average pool (the ResNets' head), counted on the parent.
         private (Shape, OpCount) InOrder(Module m, string name, Shape x)
         {
             var total = default(OpCount);
             foreach (var (child, module) in m.NamedChildren())
             {
-                if (module is Linear && x.Rank == 4)
+                if (module is Linear && x.Rank >= 4)
                 {
                     total += new OpCount(0, x.Numel);
                     x = new Shape(x[0], x[1]);

@@ -53,7 +53,28 @@ public sealed class VideoAnalyzeCommandTests : IDisposable
         string run = Train("c2d_small");
         var (code, _, stderr) = CliProcess.Run($"analyze {run}", Ci, 60);
         Assert.Equal(2, code);
-        Assert.Contains("c2d_small has no NL block", stderr);
+        Assert.Contains("c2d_small has no NL or GC block", stderr);
+    }
+
+    [Fact]
+    public void AGcRunGetsTheEntropyOfEveryBlocksMapAndAStripOfItOverTheFrames()
+    {
+        string run = Train("i3d_small_gc"), report = _tmp.File("report");
+        var (code, stdout, stderr) = CliProcess.Run($"analyze {run} --images 3 --show 1 --out {report}", Ci, 120);
+        Assert.True(code == 0, stderr + stdout);
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "stats.json")));
+        Assert.Empty(stats.RootElement.GetProperty("blocks").EnumerateArray());
+        var blocks = stats.RootElement.GetProperty("context_blocks").EnumerateArray().ToList();
+        Assert.Equal(["layer2.0.gc", "layer2.1.gc", "layer3.0.gc", "layer3.1.gc", "layer4.0.gc", "layer4.1.gc"], blocks.Select(b => b.GetProperty("block").GetString()));
+        // 2 frames at the GC blocks: res3 at 4x4, res4 at 2x2, res5 at 1x1.
+        Assert.Equal([32, 32, 8, 8, 2, 2], blocks.Select(b => b.GetProperty("positions").GetInt32()));
+        foreach (var b in blocks) Assert.InRange(b.GetProperty("entropy").GetDouble(), 0, 1);
+        Assert.Contains("| layer2.0.gc | 32 |", stdout);
+        // One row (the map has no query), a panel per block frame: 2 panels of 32 px enlarged 4x.
+        var (width, height) = PngSize(Path.Combine(report, "layer2.0.gc-clip0.png"));
+        Assert.Equal(4 + 2 * (128 + 4), width);
+        Assert.Equal(4 + 128 + 12 + 4, height);
+        Assert.False(File.Exists(Path.Combine(report, "layer2.0.gc-clip1.png")));
     }
 
     private static (int width, int height) PngSize(string path)

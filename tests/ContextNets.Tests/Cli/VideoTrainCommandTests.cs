@@ -66,6 +66,7 @@ public sealed class VideoTrainCommandTests : IDisposable
     [InlineData("--model resnet50", "trains a video network")]
     [InlineData("--clip-stride 2", "--clip-stride and --clip-size sample clip folders")]
     [InlineData("--clip-frames 0", "--clip-frames must be at least 1")]
+    [InlineData("--precision bf16", "--precision bf16 is not available for video networks")]
     [InlineData("--data /nonexistent-clips", "neither 'moving-fashion-mnist' nor a clip folder")]
     public void BadOptionsAreRefusedInOneLine(string args, string message)
     {
@@ -85,5 +86,30 @@ public sealed class VideoTrainCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("has 6 frames, fewer than the 7 that 4 frames at stride 2 need", stderr);
         Assert.False(Directory.Exists(run));
+    }
+
+    /// <summary>
+    /// A clip folder without val/ holds out every 10th clip of each class, counting back from its last (at least one
+    /// of a class of two or more): of 3 clips a class, clip2 of each is held out, the same clips on every run.
+    /// </summary>
+    [Fact]
+    public void AFolderWithoutValHoldsTheLastClipOfEachClassOut()
+    {
+        foreach (var clas in new[] { "left", "right" })
+            for (int i = 0; i < 3; i++) ClipFolderTests.WriteClip(_tmp, Path.Combine("clips", clas), $"clip{i}", 4);
+        string run = _tmp.File("run");
+        var (code, stdout, stderr) = CliProcess.Run($"train --task video --model c2d_small --data {_tmp.File("clips")} --clip-frames 4 --clip-stride 1 --clip-size 16 --epochs 1 --batch-size 2 --out {run}", Ci, 180);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains($"Data: 6 clips in 2 classes under {_tmp.File("clips")}; 2 of them held out for testing (every 10th of each class)", stdout);
+        Assert.Matches(@"test loss \d+\.\d+ acc (0|50|100)\.00%", stdout);
+        var int8 = CliProcess.Run($"predict {run} {_tmp.File("clips/left/clip0")} --precision int8", Ci);
+        Assert.Equal(2, int8.exitCode);
+        Assert.Contains("--precision int8 is not available for video networks", int8.stderr);
+
+        foreach (var clas in new[] { "up", "down" }) ClipFolderTests.WriteClip(_tmp, Path.Combine("single", clas), "only", 4);
+        var single = CliProcess.Run($"train --task video --model c2d_small --data {_tmp.File("single")} --clip-frames 4 --clip-stride 1 --clip-size 16 --out {_tmp.File("run2")}", Ci);
+        Assert.Equal(2, single.exitCode);
+        Assert.Contains("has too few clips to hold a test set out (every class has one clip)", single.stderr);
+        Assert.False(Directory.Exists(_tmp.File("run2")));
     }
 }

@@ -13,8 +13,10 @@ public sealed partial class NonLocal : IBlockFacets, IPairwiseFeatures
 
     (Shape output, OpCount ops) IBlockFacets.Cost(Shape input, IChildCosts children)
     {
-        long c = input[1], p = (long)input[2] * input[3], inner = Inner;
-        long pooled = SubSample ? (long)(input[2] / 2) * (input[3] / 2) : p;
+        // A clip [N, C, T, H, W] is the map [N, C, T*H, W] whose sub-sampling pools (1, 2, 2) inside each frame.
+        long frames = input.Rank == 5 ? input[2] : 1, h = input[input.Rank - 2], w = input[input.Rank - 1];
+        long c = input[1], p = frames * h * w, inner = Inner;
+        long pooled = SubSample ? frames * (h / 2) * (w / 2) : p;
         bool gaussian = Mode == Pairwise.Gaussian;
         long k = gaussian ? c : inner;
         long projections = gaussian ? 1 : 3;

@@ -38,7 +38,7 @@ internal static class NonLocalOnnx
         int n = x.Dims[0], c = x.Dims[1], h = x.Dims[2], w = x.Dims[3], positions = h * w, inner = nl.Inner;
         OnnxValue Pool(OnnxValue t, string scope) => !nl.SubSample ? t
             : frames == 1 ? Ops.MaxPool(g, scope, t, 2, 2, 0)
-            : Ops.Reshape(g, scope, Video.MaxPool(g, scope, Ops.Reshape(g, scope, t, n, t.Dims[1], frames, h / frames, w), (1, 2, 2), (1, 2, 2)), n, t.Dims[1], frames * (h / frames / 2), w / 2);
+            : Ops.Reshape(g, scope, Layers3d.MaxPool(g, scope, Ops.Reshape(g, scope, t, n, t.Dims[1], frames, h / frames, w), (1, 2, 2), (1, 2, 2)), n, t.Dims[1], frames * (h / frames / 2), w / 2);
         OnnxValue Rows(OnnxValue t, string scope) => Ops.Reshape(g, scope, t, n, t.Dims[1], t.Dims[2] * t.Dims[3]);
 
         var gv = Pool(Layers.Conv(g, nl.G, P("g"), null, x), P("g"));

@@ -33,20 +33,18 @@ internal static class Layers
             inputs = [QdqConv.Input(g, path, x, q).Name, quantizedWeight, quantizedBias];
             g.Int8Written.Add(conv);
         }
-        else if (fold is not null)
-        {
-            var (weight, bias) = BatchNormFold.Fold(conv, fold);
-            inputs.Add(g.Weights(path + ".weight", weight, [.. conv.Weight.Shape.Dims]));
-            inputs.Add(g.Weights(path + ".bias", bias, conv.OutChannels));
-        }
-        else
-        {
-            inputs.Add(g.Weights(path + ".weight", conv.Weight));
-            if (conv.Bias is not null) inputs.Add(g.Weights(path + ".bias", conv.Bias));
-        }
+        else inputs.AddRange(ConvParameters(g, path, conv.Weight, conv.Bias, fold is null ? null : BatchNormFold.Fold(conv, fold)));
         return g.Op("Conv", path, [x.Dims[0], conv.OutChannels, h, w], inputs,
             OnnxAttr.Ints("kernel_shape", k, k), OnnxAttr.Ints("strides", s, s), OnnxAttr.Ints("pads", p, p, p, p),
             OnnxAttr.Ints("dilations", d, d), OnnxAttr.Int("group", conv.Groups));
+    }
+
+    /// <summary>A conv's weight and bias initializers (2-D or 3-D): the <paramref name="folded"/> ones when its BN was folded in, else its own.</summary>
+    public static IEnumerable<string> ConvParameters(OnnxGraph g, string path, Tensor weight, Tensor? bias, (float[] weight, float[] bias)? folded)
+    {
+        if (folded is var (w, b))
+            return [g.Weights(path + ".weight", w, [.. weight.Shape.Dims]), g.Weights(path + ".bias", b, weight.Shape[0])];
+        return bias is null ? [g.Weights(path + ".weight", weight)] : [g.Weights(path + ".weight", weight), g.Weights(path + ".bias", bias)];
     }
 
     /// <summary>An eval-mode BatchNormalization node with the running statistics (maps or clips).</summary>

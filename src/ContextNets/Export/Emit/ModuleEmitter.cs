@@ -23,11 +23,14 @@ internal static class ModuleEmitter
         SameAvgPool2d => SegmenterEmitter.SameAvgPool(g, path, Spatial(path, x)),
         Dropout => x,
         ResidualBlock block => ResNetEmitter.Block(g, block, path, x),
-        Sequential seq => Sequence.Emit(g, [.. seq.NamedChildren().Select(c => new Layer(Join(path, c.name), c.module))], x),
+        Sequential seq => Sequence.Emit(g, Sequence.Flatten(seq, path), x),
         ConvNormAct cna => Sequence.ConvNormAct(g, cna, path, x),
         Conv2d conv => Layers.Conv(g, conv, path, null, x),
         BatchNorm bn => Layers.BatchNorm(g, bn, path, x),
-        Conv3d conv => Video.Conv(g, conv, path, x),
+        Conv3d conv => Layers3d.Conv(g, conv, path, null, x),
+        MaxPool3d pool => Layers3d.MaxPool(g, path, x, pool.Kernel, pool.Stride, pool.Padding),
+        AvgPool3d pool => Layers3d.AveragePool(g, path, x, pool.Kernel, pool.Stride, pool.Padding, pool.CountIncludePad),
+        GlobalAvgPool3d => Layers3d.GlobalAveragePool(g, path, x),
         NonLocalVideoNet net => Video.Net(g, net, path, x),
         VideoResNet net => Video.Net(g, net, path, x),
         VideoBasicBlock block => Video.Block(g, block, path, x),
@@ -44,7 +47,7 @@ internal static class ModuleEmitter
     public static NotSupportedException Unsupported(Module module, string path) =>
         new($"ONNX export does not know how to write {module.GetType().Name} (at '{(path.Length == 0 ? "the top" : path)}'). It writes ResNet and its blocks, " +
             $"the attention blocks ({Blocks.Names}), " +
-            "the video networks, the segmenters, Sequential, Conv2d, Conv3d, BatchNorm2d/3d, LayerNorm2d, Linear, MaxPool2d, AvgPool2d and the ReLU, sigmoid and identity Lambdas.");
+            "the video networks, the segmenters, Sequential, Conv2d, Conv3d, BatchNorm2d/3d, LayerNorm2d, Linear, MaxPool2d/3d, AvgPool2d/3d, GlobalAvgPool3d and the ReLU, sigmoid and identity Lambdas.");
 
     public static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
 

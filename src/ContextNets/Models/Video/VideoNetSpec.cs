@@ -47,6 +47,7 @@ internal static class NonLocalVideoNets
         yield return Small(new("c2d_small", false, VideoBlockExtra.None), "C2D at width 16, 2 blocks a stage (for training on a few cores)");
         yield return Small(new("i3d_small", true, VideoBlockExtra.None), "I3D at width 16, 2 blocks a stage (for training on a few cores)");
         yield return Small(new("i3d_small_nl", true, VideoBlockExtra.NonLocal), "i3d_small with NL blocks after block 1 of res3 and res4 (the nl5 rule over its blocks)");
+        yield return Small(new("i3d_small_gc", true, VideoBlockExtra.GlobalContext), "i3d_small with GC blocks in every block of res3-res5 (GCNet placement)");
     }
 
     /// <summary>The small networks' clip: 8 frames of 48 squared, the size of `ctxnet train --task video`'s generated clips.</summary>
