@@ -188,7 +188,7 @@ internal static class TrainCommand
     /// </summary>
     internal static void RefuseUnread(ParseResult p, string task, IReadOnlyCollection<Option> read)
     {
-        var ignored = RecipeOptions.Concat(DistributedRun.RecipeOptions).Append(StopAtOpt)
+        var ignored = RecipeOptions.Concat(DistributedRun.RecipeOptions).Append(StopAtOpt).Append(TrainPrecision.Opt)
             .Where(o => !read.Contains(o) && p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
         if (ignored.Count > 0)
             throw new CliException($"--task {task} does not use {string.Join(", ", ignored)}.");

@@ -38,7 +38,7 @@ internal sealed class VideoTask : ITrainTask
     public IReadOnlyList<Option> Options { get; } = [FramesOpt, StrideOpt, SizeOpt, CountOpt];
 
     private static readonly Option[] Read = [TrainCommand.ModelOpt, TrainCommand.DataOpt, TrainCommand.EpochsOpt, TrainCommand.BatchOpt, TrainCommand.LrOpt,
-        TrainCommand.WdOpt, TrainCommand.WarmupOpt, TrainCommand.OptimizerOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt, TrainCommand.StopAtOpt];
+        TrainCommand.WdOpt, TrainCommand.WarmupOpt, TrainCommand.OptimizerOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt, TrainCommand.StopAtOpt, TrainPrecision.Opt];
 
     public int Start(ParseResult p, CancellationToken cancel)
     {

@@ -64,6 +64,7 @@ public sealed class SegmentTrainCommandTests : IDisposable
     [InlineData("--data fashion-mnist", "'fashion-mnist' is neither")]
     [InlineData("--seg-schedule step", "poly or cosine")]
     [InlineData("--warmup-epochs 5", "shorter than the run")]
+    [InlineData("--precision bf16", "--task segment does not use --precision")]
     public void RefusesWhatItCannotDoInOneLine(string option, string message)
     {
         string run = _tmp.File("refused");
