@@ -9,7 +9,7 @@ namespace ContextNets.Cli;
 /// <summary>
 /// `ctxnet train --task segment`: a segmenter on the generated Fashion-MNIST scenes (11 classes: background and the
 /// 10 items), by <see cref="SegmentationRecipe"/>. The default, <see cref="DefaultModel"/> at 128 px with 96 px crops
-/// over <see cref="DefaultTrainScenes"/> scenes, is sized for about 20 minutes on 2 cores (docs/segmentation.md).
+/// over <see cref="DefaultTrainScenes"/> scenes, is sized for under 15 minutes on 2 idle cores (docs/segmentation.md).
 /// </summary>
 internal sealed class SegmentTask : ITrainTask
 {
