@@ -21,6 +21,8 @@ public sealed class SegmentTrainCommandTests : IDisposable
         var (code, stdout, stderr) = CliProcess.Run($"train {Tiny} --out {run}", Ci, timeoutSeconds: 600);
         Assert.True(code == 0, stderr);
         Assert.Contains("Val mIoU", stdout, StringComparison.Ordinal);
+        // The default warmup (1 epoch) is cut to a quarter of this 1-epoch run rather than refused.
+        Assert.Contains("warmup 0.25 epochs", stdout, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(run, "segment.json")) && File.Exists(Path.Combine(run, "last.json")) && File.Exists(Path.Combine(run, "metrics.csv")));
 
         (code, stdout, stderr) = CliProcess.Run($"eval {run}", Ci, timeoutSeconds: 600);

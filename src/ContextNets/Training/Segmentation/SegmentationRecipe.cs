@@ -6,15 +6,18 @@ namespace ContextNets.Training.Segmentation;
 /// <see cref="Data.Segmentation.SegmentationAugment.Train"/>: images resized to <see cref="BaseSize"/>, scaled by
 /// [<see cref="MinScale"/>, <see cref="MaxScale"/>], cropped to <see cref="CropSize"/> and flipped. Evaluation runs on
 /// the whole image at <see cref="BaseSize"/>. A record, so that a run's config.json holds it.
+/// The defaults are `ctxnet train --task segment`'s (docs/segmentation.md, "Training"): a body trained from scratch
+/// needs thousands of steps before it labels anything but background, so the output stride is 16 (a step costs about
+/// half of one at 8) and 30 epochs of 125 steps at lr 0.1 fit in the CLI's time budget.
 /// </summary>
 public sealed record SegmentationRecipe
 {
-    public int Epochs { get; init; } = 5;
+    public int Epochs { get; init; } = 30;
     public int BatchSize { get; init; } = 8;
-    public double Lr { get; init; } = 0.02;
+    public double Lr { get; init; } = 0.1;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 1e-4;
-    public double WarmupEpochs { get; init; } = 0.25;
+    public double WarmupEpochs { get; init; } = 1;
 
     /// <summary>"poly" (power 0.9, the DeepLab papers') or "cosine".</summary>
     public string Schedule { get; init; } = "poly";
@@ -22,7 +25,7 @@ public sealed record SegmentationRecipe
     public int CropSize { get; init; } = 96;
     public double MinScale { get; init; } = 0.75;
     public double MaxScale { get; init; } = 1.5;
-    public int OutputStride { get; init; } = 8;
+    public int OutputStride { get; init; } = 16;
     public long Seed { get; init; } = 1;
 
     public void Validate()
