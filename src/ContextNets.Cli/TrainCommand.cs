@@ -159,7 +159,7 @@ internal static class TrainCommand
         });
         var config = RunConfig.Parse(text, RunConfig.PathIn(run));
         RunNetwork.Require(config);
-        TrainPrecision.Keep(p, config.Precision, run);
+        TrainPrecision.Keep(p, config.Precision, run, speaks: replicas?.IsRoot ?? true);
         bool restart = DistributedRun.FromRoot(replicas, () => StrandedRun.Is(run) ? "restart" : "") == "restart";
         Engine.EnsureNative();
         var runData = RunData.Of(config);

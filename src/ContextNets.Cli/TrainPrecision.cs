@@ -33,15 +33,16 @@ internal static class TrainPrecision
 
     /// <summary>
     /// A resumed run continues in the precision its config records (<paramref name="recorded"/>); another one given
-    /// with --resume is refused, since half a run in each would be neither.
+    /// with --resume is refused, since half a run in each would be neither. Only the process that <paramref name="speaks"/>
+    /// (rank 0 of a distributed run) says so.
     /// </summary>
-    public static void Keep(ParseResult p, string? recorded, string run)
+    public static void Keep(ParseResult p, string? recorded, string run, bool speaks)
     {
         if (recorded is null) return;
         if (p.GetResult(Opt) is { Implicit: false } && p.GetValue(Opt) != recorded)
             throw new CliException($"{run} trains in {recorded}; --resume continues it in {recorded}, so leave out --precision {p.GetValue(Opt)}.");
         Engine.Bf16Convolutions = recorded == "bf16";
-        if (Engine.Bf16Convolutions) Console.WriteLine($"{run} trains in bf16: it continues in bf16.");
+        if (Engine.Bf16Convolutions && speaks) Console.WriteLine($"{run} trains in bf16: it continues in bf16.");
     }
 
     private sealed class Switch : IDisposable
