@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using ContextNets.Bench.Models;
 
 namespace ContextNets.Bench;
 
@@ -31,4 +33,20 @@ internal sealed record PairedOptions(int Threads, int Rounds, int Reps, bool NoT
         }
         return o;
     }
+
+    /// <summary>
+    /// The result file's common part, the same for every paired benchmark: the machine, the threads and wait policy both
+    /// sides ran with, the rounds and reps, our process's peak RSS, and the <paramref name="cases"/>.
+    /// </summary>
+    public JsonObject Report(bool withTorch, string loadAtStart, JsonObject cases) => new()
+    {
+        ["machine"] = MachineInfo.Describe(withTorch, loadAtStart),
+        ["load_average_after"] = MachineInfo.LoadAverage(),
+        ["threads"] = Engine.Threads,
+        ["omp_wait_policy"] = TorchModels.WaitPolicy,
+        ["rounds"] = Rounds,
+        ["reps"] = Reps,
+        ["peak_rss_mb"] = Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0),
+        ["cases"] = cases,
+    };
 }

@@ -34,16 +34,7 @@ public static class DetectionBenchmark
             ["maskrcnn_r50_infer_800x1067"] = Inference(torch, rounds, reps),
             ["maskrcnn_r50_train_320_bs2"] = TrainingStep(torch, rounds, reps),
         };
-        var json = new JsonObject
-        {
-            ["machine"] = MachineInfo.Describe(torch is not null, load),
-            ["threads"] = Engine.Threads,
-            ["omp_wait_policy"] = TorchModels.WaitPolicy,
-            ["rounds"] = rounds,
-            ["reps"] = reps,
-            ["peak_rss_mb"] = Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0),
-            ["cases"] = results,
-        };
+        var json = options.Report(torch is not null, load, results);
         ResultFile.Write(outPath ?? ResultFile.DefaultPath("detection", started), json);
         return 0;
     }

@@ -44,17 +44,7 @@ public static class SegmentationBenchmark
         var results = new JsonObject();
         foreach (var name in Models.Where(m => only is null || m == only))
             results[$"{name}_infer_{Side}_bs1"] = Inference(name, torch, rounds, reps);
-        var json = new JsonObject
-        {
-            ["machine"] = MachineInfo.Describe(torch is not null, load),
-            ["load_average_after"] = MachineInfo.LoadAverage(),
-            ["threads"] = Engine.Threads,
-            ["omp_wait_policy"] = TorchModels.WaitPolicy,
-            ["rounds"] = rounds,
-            ["reps"] = reps,
-            ["peak_rss_mb"] = Math.Round(System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0),
-            ["cases"] = results,
-        };
+        var json = options.Report(torch is not null, load, results);
         ResultFile.Write(outPath ?? ResultFile.DefaultPath("segmentation", started), json);
         return 0;
     }
