@@ -80,6 +80,13 @@ internal sealed class SegmentTask : ITrainTask
     {
         TrainCommand.RefuseUnread(p, Name, []);
         var config = SegmentRun.Load(run);
+        // Both answers come from the checkpoint's manifest, before the scenes are made and the model built.
+        if (!Checkpoint.Exists(run, SegmentationTrainer.Last)) throw new CliException($"{run} has no checkpoint to resume from: the run stopped before its first epoch.");
+        if (Checkpoint.ReadState(run, SegmentationTrainer.Last).Epoch >= config.Recipe.Epochs)
+        {
+            Console.WriteLine($"{run} has finished its {config.Recipe.Epochs} epochs: nothing to resume (ctxnet eval {run} scores it).");
+            return 0;
+        }
         Engine.EnsureNative();
         return Train(config, config.OpenData(), run, resume: true, cancel);
     }
@@ -91,13 +98,7 @@ internal sealed class SegmentTask : ITrainTask
         using var trainer = new SegmentationTrainer(model, train, val, config.Recipe, dir, config.ToJson()) { Report = Console.WriteLine };
         if (resume)
         {
-            if (!Checkpoint.Exists(dir, SegmentationTrainer.Last)) throw new CliException($"{dir} has no checkpoint to resume from: the run stopped before its first epoch.");
             trainer.Resume();
-            if (trainer.State.Epoch >= config.Recipe.Epochs)
-            {
-                Console.WriteLine($"{dir} has finished its {config.Recipe.Epochs} epochs: nothing to resume (ctxnet eval {dir} scores it).");
-                return 0;
-            }
             Console.WriteLine($"Resuming {dir} after epoch {trainer.State.Epoch} of {config.Recipe.Epochs}.");
         }
         var r = config.Recipe;

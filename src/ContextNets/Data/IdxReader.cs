@@ -99,7 +99,10 @@ public static class IdxReader
         if (file.Length < 18) throw Bad(path, "is too short to be a whole gzip file (truncated)");
         file.Position = file.Length - 8;
         if (ReadUpTo(file, trailer) < 8) throw Bad(path, "ends inside its gzip trailer (truncated)");
-        uint crc = Crc32.Update(Crc32.Update(0, head), payload);
+        var crc32 = new System.IO.Hashing.Crc32();
+        crc32.Append(head);
+        crc32.Append(payload);
+        uint crc = crc32.GetCurrentHashAsUInt32();
         uint length = (uint)(head.Length + (long)payload.Length);
         if (BinaryPrimitives.ReadUInt32LittleEndian(trailer) != crc || BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) != length)
             throw Bad(path, "does not end with the gzip trailer of its data: the file is truncated or corrupt");

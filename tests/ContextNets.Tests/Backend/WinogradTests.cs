@@ -39,6 +39,16 @@ public class WinogradTests
     }
 
     [Theory]
+    [InlineData(1, 1, false)]
+    [InlineData(2, 2, false)]
+    [InlineData(3, 56, false)]
+    [InlineData(56, 3, false)]
+    [InlineData(4, 4, true)]
+    [InlineData(7, 7, true)]
+    public void MapsSmallerThanATileRunOnTheDirectKernels(int h, int w, bool winograd) =>
+        Assert.Equal(winograd, DnnlWinograd.Applies(new ConvGeometry(8, 512, h, w, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
+
+    [Theory]
     [InlineData(true, MemoryFormat.ChannelsLast, 1)]
     [InlineData(true, MemoryFormat.Contiguous, 1)]
     [InlineData(false, MemoryFormat.ChannelsLast, 1)]

@@ -16,8 +16,17 @@ internal static unsafe class DnnlWinograd
     private const int AlgWinograd = 2;
     private static readonly ConcurrentDictionary<PrimitiveKey, Lazy<Primitive?>> Primitives = new();
 
+    /// <summary>
+    /// Maps smaller than this on either side run on the direct kernels: a 4x4 output tile mostly computes padding
+    /// there, and the weight transform of a new weight costs more than the conv. Measured on this machine (one
+    /// thread, docs/engine.md): at 1x1 and 2x2 Winograd took 1.5 to 26 times the direct kernel's time, from 4x4 up
+    /// it took 0.4 to 1.08 times. Settable for that benchmark (`bench winograd-sizes`), which measures below it.
+    /// </summary>
+    internal static int MinSide { get; set; } = 4;
+
     public static bool Applies(in ConvGeometry g) =>
-        Engine.Winograd && g is { Kh: 3, Kw: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadH: 1, PadW: 1, Groups: 1 };
+        Engine.Winograd && g is { Kh: 3, Kw: 3, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadH: 1, PadW: 1, Groups: 1 }
+        && g.H >= MinSide && g.W >= MinSide;
 
     public static Primitive? Forward(ConvGeometry g, bool hasBias, bool training, PostOps? postOps)
     {

@@ -37,7 +37,7 @@ public static class LabelMapPng
             var type = data.AsSpan(at + 4, 4);
             var body = data.AsSpan(at + 8, (int)size);
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(at + 8 + (int)size));
-            if (Crc32.Update(0, data.AsSpan(at + 4, 4 + (int)size)) != crc) throw Bad(name, $"has a damaged {Printable(type)} chunk (its CRC does not match)");
+            if (System.IO.Hashing.Crc32.HashToUInt32(data.AsSpan(at + 4, 4 + (int)size)) != crc) throw Bad(name, $"has a damaged {Printable(type)} chunk (its CRC does not match)");
             bool first = at == Signature.Length;
             at += 12 + (int)size;
             if (first != type.SequenceEqual("IHDR"u8)) throw Bad(name, "does not start with its IHDR chunk");

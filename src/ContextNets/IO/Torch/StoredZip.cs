@@ -67,7 +67,7 @@ internal sealed class StoredZip
     {
         if (entry.Length > Array.MaxLength) throw Bad(_name, $"the member '{entry.Name}' has {entry.Length} bytes, more than one array can hold");
         var bytes = ReadAt(_stream, _name, entry.DataOffset, (int)entry.Length);
-        uint crc = Data.Crc32.Update(0, bytes);
+        uint crc = System.IO.Hashing.Crc32.HashToUInt32(bytes);
         if (crc != entry.Crc) throw Bad(_name, $"the member '{entry.Name}' is damaged: its CRC-32 is {crc:x8}, the directory says {entry.Crc:x8}");
         return bytes;
     }

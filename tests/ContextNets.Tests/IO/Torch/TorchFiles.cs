@@ -114,7 +114,7 @@ internal static class TorchFiles
         foreach (var (name, data) in members)
         {
             var n = Encoding.UTF8.GetBytes(name);
-            uint crc = ContextNets.Data.Crc32.Update(0, data);
+            uint crc = System.IO.Hashing.Crc32.HashToUInt32(data);
             long offset = file.Position;
             Write(file, 0x04034b50u, (ushort)20, (ushort)0, (ushort)0, (ushort)0, (ushort)0, crc, (uint)data.Length, (uint)data.Length, (ushort)n.Length, (ushort)0);
             file.Write(n);
