@@ -17,18 +17,27 @@ internal static class DTypes
     {
         int size = Size(dtype, key);
         var result = new float[bytes.Length / size];
-        for (int i = 0; i < result.Length; i++)
+        // One loop per type: the type is looked at once, not once per element.
+        switch (dtype)
         {
-            var b = bytes.Slice(i * size, size);
-            result[i] = dtype switch
-            {
-                "F32" => BinaryPrimitives.ReadSingleLittleEndian(b),
-                "F16" => (float)BinaryPrimitives.ReadHalfLittleEndian(b),
-                "BF16" => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(b) << 16),
-                "F64" => (float)BinaryPrimitives.ReadDoubleLittleEndian(b),
-                "I64" => BinaryPrimitives.ReadInt64LittleEndian(b),
-                _ => BinaryPrimitives.ReadInt32LittleEndian(b),
-            };
+            case "F32":
+                for (int i = 0; i < result.Length; i++) result[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * 4)..]);
+                break;
+            case "F16":
+                for (int i = 0; i < result.Length; i++) result[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(i * 2)..]);
+                break;
+            case "BF16":
+                for (int i = 0; i < result.Length; i++) result[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(i * 2)..]) << 16);
+                break;
+            case "F64":
+                for (int i = 0; i < result.Length; i++) result[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * 8)..]);
+                break;
+            case "I64":
+                for (int i = 0; i < result.Length; i++) result[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes[(i * 8)..]);
+                break;
+            default: // I32: Size refused every other type.
+                for (int i = 0; i < result.Length; i++) result[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(i * 4)..]);
+                break;
         }
         return result;
     }

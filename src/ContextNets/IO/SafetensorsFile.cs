@@ -107,7 +107,10 @@ public sealed class SafetensorsFile : IStateDictSource, IDisposable
             _view!.ReadArray(_dataStart + e.Begin, copy, 0, copy.Length);
             span = copy;
         }
-        return Tensor.FromArray(DTypes.ToFloat(e.DType, span, key), e.Shape);
+        // F32 (what we write) goes from the file's bytes to the tensor's memory in one copy.
+        return e.DType == "F32" && BitConverter.IsLittleEndian
+            ? Tensor.FromArray(MemoryMarshal.Cast<byte, float>(span), e.Shape)
+            : Tensor.FromArray(DTypes.ToFloat(e.DType, span, key), e.Shape);
     }
 
     private SafetensorsEntry Get(string key) =>
