@@ -57,7 +57,7 @@ internal sealed record SegmentRun
 
     /// <summary>The segmenter of this run, freshly initialized (the checkpoint is loaded on top).</summary>
     public Segmenter CreateModel() =>
-        Segmenters.Create(Model, Classes.Length, aux: false, outputStride: Recipe.OutputStride, seed: unchecked((int)Recipe.Seed));
+        Segmenters.Create(Model, Classes.Length, aux: Recipe.AuxLossWeight > 0, outputStride: Recipe.OutputStride, seed: unchecked((int)Recipe.Seed));
 
     /// <summary>The training and validation sets.</summary>
     public (ISegmentationSet Train, ISegmentationSet Val) OpenData()
