@@ -56,7 +56,7 @@ internal static class SegmentCommand
         return (model, config.Recipe.BaseSize);
     }
 
-    private static (Segmenter, int) FromWeights(string name, string? weights, int classes, int size)
+    internal static (Segmenter, int) FromWeights(string name, string? weights, int classes, int size)
     {
         if (!Segmenters.IsSegmenter(name))
             throw new CliException($"'{name}' is neither a segmentation run folder (no {SegmentRun.ConfigFile}) nor a segmenter (fcn_, deeplabv3_ or ccnet_ with an ImageNet body of the zoo).");
