@@ -35,31 +35,31 @@ internal static class SegmentCommand
             if (valCount > 0 && !SegmentRun.Is(from)) throw new CliException($"--val-images reads a run's val images; {from} is not a segmentation run folder.");
             foreach (var f in files)
                 if (!File.Exists(f)) throw new CliException($"The image {f} does not exist.");
+            var valSet = valCount > 0 ? SegmentRun.Load(from).OpenData().Val : null;
+            if (valSet is not null && valCount > valSet.Count) throw new CliException($"--val-images {valCount} is more than the {valSet.Count} val images of the run's data.");
             var (model, side) = SegmentRun.Is(from) ? FromRun(from, p.GetValue(checkpoint)!) : FromWeights(from, p.GetValue(weights), p.GetValue(classes), p.GetValue(size));
             using (model)
             {
                 Directory.CreateDirectory(dir);
-                void Write(string name, Image8 image)
+                void Write(string shown, string name, Image8 image)
                 {
                     var map = ImageSegmentation.ClassMap(model, image, side, Normalize.ImageNet);
                     string stem = Path.Combine(dir, name);
                     var overlay = ImageSegmentation.Overlay(image, map);
                     Png.Write(stem + ".overlay.png", overlay.Pixels, overlay.Width, overlay.Height, 3);
                     Png.Write(stem + ".classes.png", map, image.Width, image.Height, 1);
-                    Console.WriteLine($"{name}: {stem}.overlay.png, {stem}.classes.png ({map.Distinct().Count()} classes present)");
+                    Console.WriteLine($"{shown}: {stem}.overlay.png, {stem}.classes.png ({map.Distinct().Count()} classes present)");
                 }
-                foreach (var f in files) Write(Path.GetFileNameWithoutExtension(f), ImageDecoder.Load(f, 3));
-                if (valCount == 0) return 0;
-                var (_, set) = SegmentRun.Load(from).OpenData();
-                if (valCount > set.Count) throw new CliException($"--val-images {valCount} is more than the {set.Count} val images of the run's data.");
+                foreach (var f in files) Write(f, Path.GetFileNameWithoutExtension(f), ImageDecoder.Load(f, 3));
                 for (int i = 0; i < valCount; i++)
                 {
-                    var sample = set[(int)((long)i * set.Count / valCount)];
+                    int index = (int)((long)i * valSet!.Count / valCount);
+                    var sample = valSet[index];
                     string stem = Path.Combine(dir, $"val{i}");
                     Png.Write(stem + ".png", sample.Image.Pixels, sample.Image.Width, sample.Image.Height, sample.Image.Channels);
                     var truth = ImageSegmentation.Overlay(sample.Image, sample.Labels);
                     Png.Write(stem + ".truth.png", truth.Pixels, truth.Width, truth.Height, 3);
-                    Write($"val{i}", sample.Image);
+                    Write($"val image {index}", $"val{i}", sample.Image);
                 }
             }
             return 0;
