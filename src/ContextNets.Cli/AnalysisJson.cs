@@ -14,8 +14,9 @@ internal static class AnalysisJson
         var root = new JsonObject
         {
             ["model"] = r.Model,
-            ["run"] = Path.GetFullPath(r.Options.Run),
-            ["checkpoint"] = r.Options.Checkpoint,
+            ["run"] = r.Weights is null ? Path.GetFullPath(r.Options.Run) : null,
+            ["checkpoint"] = r.Weights is null ? r.Options.Checkpoint : null,
+            ["weights"] = r.Weights,
             ["epoch"] = r.Epoch,
             ["data"] = r.Data,
             ["images"] = a.Images,

@@ -8,9 +8,10 @@ namespace ContextNets.Cli;
 
 /// <summary>
 /// The report folder of ctxnet analyze: a heat-map PNG per NL/SNL/GC block, stats.json (<see cref="AnalysisJson"/>)
-/// and report.md, each written atomically; and the table on the console.
+/// and report.md, each written atomically; and the table on the console. <c>weights</c> names the weights file of a
+/// model analyzed by its name (no run folder, no checkpoint, no epoch).
 /// </summary>
-internal sealed class AnalysisReport(AnalyzeOptions options, string model, int epoch, string data, int[] indices, AttentionAnalysis analysis)
+internal sealed class AnalysisReport(AnalyzeOptions options, string model, int epoch, string data, int[] indices, AttentionAnalysis analysis, string? weights = null)
 {
     public const string Markdown = "report.md", Stats = "stats.json";
 
@@ -20,6 +21,7 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
     public string Data => data;
     public IReadOnlyList<int> Indices => indices;
     public AttentionAnalysis Analysis => analysis;
+    public string? Weights => weights;
 
     /// <summary>The PNG of a block: nl-, snl- or gc- and its dotted name.</summary>
     public static string PictureName(AttentionBlock block)
@@ -41,7 +43,7 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
 
     public void Print(TextWriter w)
     {
-        w.WriteLine($"{model}, checkpoint '{options.Checkpoint}' (epoch {epoch}), {analysis.Images} test images");
+        w.WriteLine($"{model}, {(weights is null ? $"checkpoint '{options.Checkpoint}' (epoch {epoch})" : $"weights '{weights}'")}, {analysis.Images} test images");
         foreach (var p in analysis.Pairwise)
             w.WriteLine($"  {p.Block.Name} ({p.Block.ShortName.ToUpperInvariant()} {p.Mode.Name()}, {p.Height}x{p.Width}): attention cosine {Num(p.AttentionCosine.Mean)}, JSD {Num(p.AttentionJensenShannon.Mean)}; " +
                 $"cosine input {Num(p.InputCosine.Mean)} -> output {Num(p.OutputCosine.Mean)}");
@@ -60,7 +62,7 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
     {
         var md = new StringBuilder();
         md.AppendLine($"# Attention analysis: {model}").AppendLine();
-        md.AppendLine($"Run `{options.Run}`, checkpoint `{options.Checkpoint}` (epoch {epoch}), on {analysis.Images} test images spread evenly over " +
+        md.AppendLine($"{(weights is null ? $"Run `{options.Run}`, checkpoint `{options.Checkpoint}` (epoch {epoch})" : $"Weights `{weights}`")}, on {analysis.Images} test images spread evenly over " +
             $"the test set (image i of N is test image floor(i * count / N)); the pictures show the first {Math.Min(options.Show, analysis.Images)}. Data: {data}.").AppendLine();
         md.Append(AnalysisGuide.Text);
         if (analysis.Pairwise.Count > 0)

@@ -21,7 +21,7 @@ internal static class AnalyzeCommand
 
     public static Command Create()
     {
-        var run = new Argument<string>("RUN") { Description = "A run folder made by ctxnet train, of a model with NL, SNL or GC blocks." };
+        var run = new Argument<string>("RUN") { Description = "A run folder made by ctxnet train, of a model with NL, SNL or GC blocks (or a segmenter's name with --weights)." };
         var images = new Option<int>("--images", "-n") { Description = "Test images to average the statistics over (spread evenly over the test set).", DefaultValueFactory = _ => DefaultImages };
         var queries = new Option<int>("--queries", "-k") { Description = $"Query points drawn per NL block, 1 to {Markers.Count} (a regular grid over the map).", DefaultValueFactory = _ => DefaultQueries };
         var show = new Option<int>("--show") { Description = "How many of the images the heat maps draw, one row each.", DefaultValueFactory = _ => DefaultShow };
@@ -31,12 +31,14 @@ internal static class AnalyzeCommand
         {
             run, images, queries, show, checkpoint, outDir,
         };
+        foreach (var option in SegmentAnalysis.NamedOptions) command.Options.Add(option);
         command.SetAction(p =>
         {
             var options = new AnalyzeOptions(p.GetValue(run)!, p.GetValue(images), p.GetValue(queries), p.GetValue(show), p.GetValue(checkpoint)!, p.GetValue(outDir));
             options.Check();
             using var interrupt = Interrupt.Install();
-            if (VideoRunConfig.IsIn(options.Run)) VideoAnalysis.Run(options, interrupt.Token);
+            if (SegmentAnalysis.IsNamed(p, options.Run)) SegmentAnalysis.RunNamed(options, p, interrupt.Token);
+            else if (VideoRunConfig.IsIn(options.Run)) VideoAnalysis.Run(options, interrupt.Token);
             else if (SegmentRun.Is(options.Run)) SegmentAnalysis.Run(options, interrupt.Token);
             else if (DetectEval.Owns(options.Run)) DetectAnalysis.Run(options, interrupt.Token);
             else Run(options, interrupt.Token);

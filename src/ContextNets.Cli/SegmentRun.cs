@@ -57,16 +57,19 @@ internal sealed record SegmentRun
 
     /// <summary>The segmenter of this run, freshly initialized (the checkpoint is loaded on top).</summary>
     public Segmenter CreateModel() =>
-        Segmenters.Create(Model, Classes.Length, aux: false, outputStride: Recipe.OutputStride, seed: unchecked((int)Recipe.Seed));
+        Segmenters.Create(Model, Classes.Length, aux: Recipe.AuxLossWeight > 0, outputStride: Recipe.OutputStride, seed: unchecked((int)Recipe.Seed));
 
     /// <summary>The training and validation sets.</summary>
     public (ISegmentationSet Train, ISegmentationSet Val) OpenData()
     {
         if (Data != ScenesName) return SegmentFolderData.Open(Data, Classes);
-        string? root = Environment.GetEnvironmentVariable(RunData.FashionMnistVariable) is { Length: > 0 } r ? r : null;
-        return (new SceneSegmentationSet(SceneSet.Load(Split.Train, TrainScenes, unchecked((int)Recipe.Seed), root)),
-            new SceneSegmentationSet(SceneSet.Load(Split.Test, ValScenes, seed: 0, root)));
+        return (new SceneSegmentationSet(SceneSet.Load(Split.Train, TrainScenes, unchecked((int)Recipe.Seed), FashionMnistRoot)), ValSceneSet(ValScenes));
     }
+
+    /// <summary>The first <paramref name="count"/> generated val scenes: always seed 0, so that every run is scored on the same scenes.</summary>
+    public static ISegmentationSet ValSceneSet(int count) => new SceneSegmentationSet(SceneSet.Load(Split.Test, count, seed: 0, FashionMnistRoot));
+
+    private static string? FashionMnistRoot => Environment.GetEnvironmentVariable(RunData.FashionMnistVariable) is { Length: > 0 } r ? r : null;
 
     /// <summary>The run's segmenter loaded from its checkpoint <paramref name="checkpoint"/> (best or last), in eval mode.</summary>
     public static (SegmentRun Config, Segmenter Model, TrainingState State) LoadModel(string run, string checkpoint)

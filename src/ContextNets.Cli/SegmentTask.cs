@@ -20,12 +20,13 @@ internal sealed class SegmentTask : ITrainTask
     private static readonly Option<int> BaseOpt = new("--seg-base-size") { Description = "Segmentation: side the images are resized to before the random scale (and for evaluation).", DefaultValueFactory = _ => new SegmentationRecipe().BaseSize };
     private static readonly Option<string> ScheduleOpt = new("--seg-schedule") { Description = "Segmentation: poly (power 0.9) or cosine.", DefaultValueFactory = _ => "poly" };
     private static readonly Option<int> OutputStrideOpt = new("--seg-output-stride") { Description = "Segmentation: the body's output stride (8, 16 or 32).", DefaultValueFactory = _ => new SegmentationRecipe().OutputStride };
+    private static readonly Option<double> AuxLossOpt = new("--seg-aux-loss") { Description = "Segmentation: weight of the aux head's loss (torchvision's reference: 0.5); 0 builds no aux head.", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> TrainScenesOpt = new("--seg-train-scenes") { Description = "Segmentation: how many training scenes.", DefaultValueFactory = _ => DefaultTrainScenes };
     private static readonly Option<int> ValScenesOpt = new("--seg-val-scenes") { Description = "Segmentation: how many val scenes.", DefaultValueFactory = _ => DefaultValScenes };
 
     public string Name => "segment";
     public string Summary => $"semantic segmentation, {DefaultModel} on the generated scenes by default";
-    public IReadOnlyList<Option> Options => [CropOpt, BaseOpt, ScheduleOpt, OutputStrideOpt, TrainScenesOpt, ValScenesOpt];
+    public IReadOnlyList<Option> Options => [CropOpt, BaseOpt, ScheduleOpt, OutputStrideOpt, AuxLossOpt, TrainScenesOpt, ValScenesOpt];
 
     public int Start(ParseResult p, CancellationToken cancel)
     {
@@ -46,6 +47,7 @@ internal sealed class SegmentTask : ITrainTask
             BaseSize = p.GetValue(BaseOpt),
             CropSize = p.GetValue(CropOpt),
             OutputStride = p.GetValue(OutputStrideOpt),
+            AuxLossWeight = p.GetValue(AuxLossOpt),
         };
         try { recipe.Validate(); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
@@ -103,7 +105,7 @@ internal sealed class SegmentTask : ITrainTask
         }
         var r = config.Recipe;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Model: {config.Model} ({model.ParameterCount:N0} parameters), output stride {r.OutputStride}, {config.Classes.Length} classes\nData: {config.TrainScenes} train / {config.ValScenes} val scenes, base {r.BaseSize} px, crops {r.CropSize} px, scale [{r.MinScale}, {r.MaxScale}], flip\nRecipe: {r.Epochs} epochs, batch {r.BatchSize}, SGD lr {r.Lr} ({r.Schedule}, warmup {r.WarmupEpochs} epochs), weight decay {r.WeightDecay}, seed {r.Seed}; {Engine.Threads} threads\nRun folder: {dir}"));
+            $"Model: {config.Model} ({model.ParameterCount:N0} parameters), output stride {r.OutputStride}, {config.Classes.Length} classes\nData: {config.TrainScenes} train / {config.ValScenes} val scenes, base {r.BaseSize} px, crops {r.CropSize} px, scale [{r.MinScale}, {r.MaxScale}], flip\nRecipe: {r.Epochs} epochs, batch {r.BatchSize}, SGD lr {r.Lr} ({r.Schedule}, warmup {r.WarmupEpochs} epochs), weight decay {r.WeightDecay}, aux loss weight {r.AuxLossWeight}, seed {r.Seed}; {Engine.Threads} threads\nRun folder: {dir}"));
         var clock = Stopwatch.StartNew();
         try
         {

@@ -11,7 +11,8 @@ namespace ContextNets.Tests.Cli;
 /// <summary>
 /// `ctxnet analyze RUN` on segmentation runs (segment.json and a 'best' checkpoint, written here without training,
 /// over a tiny label-map folder): a ccnet_gcresnet50 run gets the criss-cross module's query maps and the GC blocks'
-/// pooling maps drawn over its val images, in stats.json and report.md; an FCN on a plain body is refused in one line.
+/// pooling maps drawn over its val images, in stats.json and report.md; an FCN on a plain body is refused in one line;
+/// a segmenter given by its name and weights file is analyzed over the generated val scenes.
 /// The class runs in the external tier for its cost only (a ResNet-50 checkpoint written and read, about ten seconds).
 /// </summary>
 [Trait(Tier.Key, Tier.External)]
@@ -46,6 +47,29 @@ public sealed class SegmentAnalyzeCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("fcn_resnet18 has no attention map to analyze", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void ASegmenterNamedWithItsWeightsIsAnalyzedOverTheScenes()
+    {
+        string weights = _tmp.File("cc.safetensors"), report = _tmp.File("named");
+        using (var net = Segmenters.Create("ccnet_resnet18", 11, outputStride: 16, seed: 1))
+            ContextNets.IO.SafetensorsFile.Write(weights, net.StateDict());
+        var (code, stdout, stderr) = CliProcess.Run($"analyze ccnet_resnet18 --weights {weights} --classes 11 --size 64 --images 2 --queries 2 --show 1 --out {report}", Ci, timeoutSeconds: 600);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"ccnet_resnet18, weights '{weights}', 2 test images", stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(report, "cca-classifier.cca.png")));
+        using var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "stats.json")));
+        Assert.Equal(weights, stats.RootElement.GetProperty("weights").GetString());
+        Assert.Contains("the first 2 generated val scenes at 64 px", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
+
+        // Without weights, or with --weights beside a run folder, one line and exit 2.
+        (code, _, stderr) = CliProcess.Run($"analyze ccnet_resnet18 --out {report}", Ci);
+        Assert.Equal(2, code);
+        Assert.Contains("needs its --weights", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = CliProcess.Run($"analyze {RunFolder("ccnet_resnet18")} --weights {weights}", Ci);
+        Assert.Equal(2, code);
+        Assert.Contains("--weights, --classes and --size are for a segmenter given by its name", stderr, StringComparison.Ordinal);
     }
 
     private string RunFolder(string model)

@@ -8,7 +8,8 @@ namespace ContextNets.Tests.Cli;
 
 /// <summary>
 /// `ctxnet train --task segment --data DIR` on an image + label-map folder: a tiny run trains and `ctxnet eval` scores it
-/// with the folder's class names and `ctxnet export` writes it to ONNX (as it does a segmenter by name); each way the folder can be wrong ends at exit 2 with one line naming the problem,
+/// with the folder's class names, `ctxnet export` writes it to ONNX (as it does a segmenter by name) and `ctxnet segment
+/// --val-images` draws its val images with their ground truth; each way the folder can be wrong ends at exit 2 with one line naming the problem,
 /// and no run folder. The class runs in the external tier for its cost only (a dozen ctxnet processes, about ten
 /// seconds); the same errors are checked in process, in the quick tier, by LabelMapFolderTests.
 /// </summary>
@@ -25,8 +26,10 @@ public sealed class SegmentFolderCommandTests : IDisposable
     public void TrainsOnAFolderAndEvaluatesWithItsClassNames()
     {
         string root = LabelMapData.Write(_tmp, count: 2, width: 40, height: 30), run = _tmp.File("run");
-        var (code, stdout, stderr) = CliProcess.Run($"train {Tiny} --data {root} --out {run}", Ci, timeoutSeconds: 600);
+        // With the aux loss: the run builds its aux head, and eval, export and segment read `out` alone.
+        var (code, stdout, stderr) = CliProcess.Run($"train {Tiny} --seg-aux-loss 0.5 --data {root} --out {run}", Ci, timeoutSeconds: 600);
         Assert.True(code == 0, stderr);
+        Assert.Contains("aux loss weight 0.5", stdout, StringComparison.Ordinal);
         Assert.Contains("Data: 2 train / 2 val", stdout, StringComparison.Ordinal);
         Assert.Contains("3 classes", stdout, StringComparison.Ordinal);
 
@@ -41,6 +44,23 @@ public sealed class SegmentFolderCommandTests : IDisposable
         using var session = new InferenceSession(onnx);
         Assert.Equal(string.Join(",", LabelMapData.Classes), session.ModelMetadata.CustomMetadataMap["classes"]);
         Assert.Equal([1, 3, 48, 48], Scores(session, 48).Dimensions.ToArray());
+
+        string pictures = _tmp.File("pictures");
+        (code, _, stderr) = CliProcess.Run($"segment {run} --val-images 2 --out {pictures}", Ci, timeoutSeconds: 600);
+        Assert.True(code == 0, stderr);
+        var image = ContextNets.Data.ImageDecoder.Load(Path.Combine(pictures, "val1.png"), 3);
+        Assert.Equal(ContextNets.Data.ImageDecoder.Load(Path.Combine(root, "val", "images", "img1.png"), 3).Pixels, image.Pixels);
+        var labels = new byte[40 * 30];
+        for (int y = 0; y < 30; y++)
+        for (int x = 0; x < 40; x++) labels[y * 40 + x] = LabelMapData.Label(1, x, y);
+        var truth = ContextNets.Data.ImageDecoder.Load(Path.Combine(pictures, "val1.truth.png"), 3);
+        Assert.Equal(ContextNets.Models.Segmentation.ImageSegmentation.Overlay(image, labels).Pixels, truth.Pixels);
+        var classes = ContextNets.Data.ImageDecoder.Load(Path.Combine(pictures, "val1.classes.png"), 1);
+        Assert.Equal((40, 30), (classes.Width, classes.Height));
+        Assert.True(File.Exists(Path.Combine(pictures, "val0.overlay.png")));
+        (code, _, stderr) = CliProcess.Run($"segment {run} {Path.Combine(pictures, "val0.png")} --val-images 1", Ci);
+        Assert.Equal(2, code);
+        Assert.Contains("not both", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public class PixelCrossEntropyTests
     }
 
     /// <summary>mean over counted pixels of log sum exp(x) - x[label].</summary>
-    private static double RefLoss(RefTensor x, int[] labels)
+    internal static double RefLoss(RefTensor x, int[] labels)
     {
         int n = x.Shape[0], k = x.Shape[1], h = x.Shape[2], w = x.Shape[3], counted = 0;
         double sum = 0;

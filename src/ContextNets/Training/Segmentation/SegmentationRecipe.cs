@@ -28,6 +28,12 @@ public sealed record SegmentationRecipe
     public int OutputStride { get; init; } = 16;
     public long Seed { get; init; } = 1;
 
+    /// <summary>
+    /// The weight of the aux head's loss (torchvision's reference: 0.5); 0, the default, builds no aux head and trains
+    /// `out` alone. Runs written before it existed read as 0.
+    /// </summary>
+    public double AuxLossWeight { get; init; }
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1, not {Epochs}.");
@@ -38,6 +44,7 @@ public sealed record SegmentationRecipe
         if (Schedule is not ("poly" or "cosine")) throw new ArgumentException($"The schedule is poly or cosine, not '{Schedule}'.");
         if (BaseSize < 32 || CropSize < 32) throw new ArgumentException($"The base and crop sizes must be at least 32 pixels, not {BaseSize} and {CropSize}.");
         if (!(MinScale > 0) || !(MaxScale >= MinScale)) throw new ArgumentException($"The scale range [{MinScale}, {MaxScale}] must be positive and ordered.");
+        if (!(AuxLossWeight >= 0) || double.IsInfinity(AuxLossWeight)) throw new ArgumentException($"The aux loss weight must be finite and >= 0, not {AuxLossWeight}.");
         if (OutputStride is not (8 or 16 or 32)) throw new ArgumentException($"The output stride is 8, 16 or 32, not {OutputStride}.");
     }
 

@@ -30,6 +30,8 @@ public sealed class SegmentationTrainer : IDisposable
         recipe.Validate();
         if (train.Count < recipe.BatchSize)
             throw new ArgumentException($"The training set has {train.Count} images, fewer than one batch of {recipe.BatchSize}.");
+        if (recipe.AuxLossWeight > 0 && !model.HasAux)
+            throw new ArgumentException($"The recipe's aux loss weight {recipe.AuxLossWeight} needs a segmenter with its aux head.");
         _model = model;
         _train = train;
         _val = val;
@@ -99,7 +101,7 @@ public sealed class SegmentationTrainer : IDisposable
             SeedNoise(State.Step);
             using var scope = Tensor.Scope();
             var (images, labels) = SegmentationBatch.Make(views, Normalize.ImageNet);
-            var loss = F.PixelCrossEntropy(_model.Forward(images), labels, LabeledImage.Ignore);
+            var loss = SegmentationLoss.Compute(_model, images, labels, _recipe.AuxLossWeight);
             double value = loss.Item();
             LossGuard.Check(value, State.Step);
             _schedule.Apply(_optimizer, State.Step);
