@@ -21,6 +21,9 @@ public sealed class QuantizationTable
     public const string MetadataKey = "ctxnet.quantization";
     private const int Format = 1;
 
+    /// <summary>The calibration methods' names in the JSON, in <see cref="CalibrationMethod"/>'s order.</summary>
+    private static readonly string[] MethodNames = ["minmax", "percentile", "entropy"];
+
     public QuantizationTable(CalibrationMethod method, IReadOnlyList<LayerQuantization> layers)
     {
         Method = method;
@@ -40,7 +43,7 @@ public sealed class QuantizationTable
         {
             w.WriteStartObject();
             w.WriteNumber("format", Format);
-            w.WriteString("method", Method == CalibrationMethod.MinMax ? "minmax" : "percentile");
+            w.WriteString("method", MethodNames[(int)Method]);
             w.WriteStartArray("layers");
             foreach (var l in Layers)
             {
@@ -77,8 +80,7 @@ public sealed class QuantizationTable
             if (Number(root, "format", table) != Format) throw new InvalidDataException($"{table} have format {root.GetProperty("format")}, not {Format}.");
             var method = Text(root, "method", table) switch
             {
-                "minmax" => CalibrationMethod.MinMax,
-                "percentile" => CalibrationMethod.Percentile,
+                var m when Array.IndexOf(MethodNames, m) is var i and >= 0 => (CalibrationMethod)i,
                 var m => throw new InvalidDataException($"{table} name an unknown calibration method '{m}'."),
             };
             var layersElement = root.GetProperty("layers");
