@@ -32,6 +32,13 @@ public static class Engine
     /// </summary>
     public static bool Bf16Convolutions { get; set; }
 
+    /// <summary>
+    /// With <see cref="Bf16Convolutions"/>: false computes the weight gradients in f32 (Winograd where it applies)
+    /// while the forward and backward-data convs stay bf16, because oneDNN 2.6's bf16 backward-weights kernel is the
+    /// slowest piece of a bf16 step (docs/precision.md).
+    /// </summary>
+    public static bool Bf16WeightGradients { get; set; } = true;
+
     public static string OneDnnVersion => DnnlRuntime.Version;
     public static string OneDnnIsa => DnnlRuntime.Isa;
 

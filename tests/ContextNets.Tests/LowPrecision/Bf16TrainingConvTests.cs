@@ -71,6 +71,35 @@ public class Bf16TrainingConvTests
         Assert.Contains(Enumerable.Range(0, y.Length), i => Math.Abs(y[i] - yExact.Data[i]) > gamma * magnitudes.Data[i] + U * Math.Abs(yExact.Data[i]));
     }
 
+    [Fact]
+    public void WeightGradientsInF32AreThoseOfTheF32Engine()
+    {
+        var x = RefTensor.Random([2, 16, 9, 11], 1);
+        var w = RefTensor.Random([32, 16, 3, 3], 2, 0.3);
+        var gy = RefTensor.Random([2, 32, 9, 11], 4);
+        float[] Gradients(bool bf16)
+        {
+            using var scope = Tensor.Scope();
+            Engine.Bf16Convolutions = bf16;
+            Engine.Bf16WeightGradients = false;
+            try
+            {
+                var (xt, wt, bt) = (F.ToFormat(x.ToTensor(), Engine.ActivationFormat), w.ToTensor(), Tensor.Zeros([32]));
+                var g = F.ConvGeometryOf(xt, wt, bt, (1, 1), (1, 1), (1, 1), 1);
+                var (gwt, gbt) = (Tensor.Empty(wt.Shape), Tensor.Empty(bt.Shape));
+                DnnlConv.BackwardWeights(g, xt, F.ToFormat(gy.ToTensor(), Engine.ActivationFormat), gwt, gbt);
+                return [.. gwt.ToArray(), .. gbt.ToArray()];
+            }
+            finally
+            {
+                Engine.Bf16Convolutions = false;
+                Engine.Bf16WeightGradients = true;
+            }
+        }
+        // The same f32 kernel on the same f32 operands: bit for bit.
+        Assert.Equal(Gradients(bf16: false), Gradients(bf16: true));
+    }
+
     private static void Check(string what, float[] actual, RefTensor expected, RefTensor magnitudes, int terms)
     {
         double gamma = Gamma(terms);

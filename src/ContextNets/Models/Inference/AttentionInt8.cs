@@ -4,9 +4,10 @@ namespace ContextNets.Models.Inference;
 /// <param name="Block">The block's short name (gc, se, nl, splat, ...) and its position among the model's attention blocks.</param>
 /// <param name="SqnrDb">10 log10(sum y^2 / sum (y - y_int8)^2) over the first calibration batch (infinite when exact).</param>
 /// <param name="ContributionSqnrDb">
-/// The same with the block's contribution y - x as the signal, for a block whose output has its input's shape (NaN
-/// otherwise): a block that adds a small term to x (GC, NL, criss-cross) has an output SQNR near that of x's own
-/// rounding, and this says how well the term itself survives.
+/// The same with the block's change to its input, y - x, as the signal, for a block that adds to or scales its input
+/// (GC, SE, NL, SNL, criss-cross; NaN for split attention and selective kernel): such a block's output SQNR is near
+/// that of x's own rounding, which this counts as noise against the (smaller) change; a lower bound of how well the
+/// change itself survives.
 /// </param>
 public sealed record BlockQuantization(string Block, double SqnrDb, double ContributionSqnrDb);
 
@@ -40,7 +41,7 @@ internal static class AttentionInt8
             step.Observer = observe;
             var (r, q) = (reference.ToArray(), lowered.ToArray());
             int i = index[step];
-            sameShape[i] = x.Shape == reference.Shape;
+            sameShape[i] = step.ReadsInput && x.Shape == reference.Shape;
             var v = sameShape[i] ? x.ToArray() : null;
             for (int j = 0; j < r.Length; j++)
             {

@@ -18,7 +18,6 @@ namespace ContextNets.Models.Inference;
 internal sealed class AttentionInt8Step : IStep
 {
     private readonly IStep _inner;
-    private readonly bool _roundInput;
     private readonly (Tensor weight, float[] f32, float[] int8)[] _weights;
 
     public AttentionInt8Step(Module block, IStep inner)
@@ -26,11 +25,17 @@ internal sealed class AttentionInt8Step : IStep
         _inner = inner;
         Name = ((IBlockFacets)block).BlockName;
         var folded = inner.Convs.Select(c => c.Source).ToHashSet();
-        _roundInput = !folded.Any();
+        ReadsInput = !folded.Any();
         _weights = [.. block.NamedModules().Select(m => m.module).OfType<Conv2d>().Where(c => !folded.Contains(c)).Select(c => Rounded(c.Weight))];
     }
 
     public string Name { get; }
+
+    /// <summary>
+    /// The block reads its input map itself and adds to it or scales it (GC, SE, NL, SNL, criss-cross), so the input is
+    /// rounded; false for split attention and selective kernel, whose input goes through their folded int8 conv.
+    /// </summary>
+    public bool ReadsInput { get; }
 
     /// <summary>False: the block runs as in f32 (its f32 weights, its input as it comes), the reference its error is measured against.</summary>
     public bool Int8 { get; private set; }
@@ -47,7 +52,7 @@ internal sealed class AttentionInt8Step : IStep
     public Tensor Run(Tensor x)
     {
         Observer?.Invoke(this, x);
-        if (!Int8 || !_roundInput) return _inner.Run(x);
+        if (!Int8 || !ReadsInput) return _inner.Run(x);
         using var rounded = RoundTrip(x);
         return _inner.Run(rounded);
     }
