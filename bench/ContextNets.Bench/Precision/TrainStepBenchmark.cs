@@ -7,8 +7,8 @@ namespace ContextNets.Bench.Precision;
 
 /// <summary>
 /// One SGD training step (forward, cross-entropy, backward, update) with f32 convolutions and with bf16 ones
-/// (<see cref="Engine.Bf16Convolutions"/>, what `ctxnet train --precision bf16` turns on), and with bf16 ones whose
-/// weight gradients are computed in f32 (<see cref="Engine.Bf16WeightGradients"/> off), on the same model, in
+/// throughout (<see cref="Engine.Bf16WeightGradients"/> on), and with bf16 forward and backward-data convs whose weight
+/// gradients are computed in f32 (what `ctxnet train --precision bf16` runs), on the same model, in
 /// alternating rounds; a row's time is the median over rounds of each chunk's median step. Random weights and data.
 /// Options: --models a,b (gc_resnet20,resnet50), --batch N (128 for 28x28 models, 8 for 224x224 ones unless given),
 /// --rounds N (5), --seconds S per chunk (1), --threads N (2), --out FILE.
@@ -57,7 +57,7 @@ public static class TrainStepBenchmark
             using var x = Tensor.Randn([n, model.Config.InChannels, size, size], 1);
             var labels = Enumerable.Range(0, n).Select(i => i % model.Config.NumClasses).ToArray();
             using var optimizer = Sgd.For(model, 0.001, momentum: 0.9);
-            // fp32; bf16 throughout; bf16 forward and backward-data with f32 weight gradients.
+            // fp32; bf16 throughout; bf16 forward and backward-data with f32 weight gradients (the default of --precision bf16).
             (bool bf16, bool wgrad)[] variants = [(false, false), (true, true), (true, false)];
             var times = variants.Select(_ => new List<double>()).ToArray();
             foreach (var v in variants) Step(model, optimizer, x, labels, v.bf16, v.wgrad);
@@ -99,7 +99,7 @@ public static class TrainStepBenchmark
         finally
         {
             Engine.Bf16Convolutions = false;
-            Engine.Bf16WeightGradients = true;
+            Engine.Bf16WeightGradients = false;
         }
     }
 }
