@@ -6,8 +6,6 @@ namespace ContextNets.Cli;
 /// <summary>`--calibration` and `--int8-attention` of `ctxnet eval --precision int8`: how the int8 model is calibrated.</summary>
 internal sealed record Int8Choice(CalibrationMethod Method, bool Attention)
 {
-    public static readonly string[] MethodNames = ["minmax", "percentile", "entropy"];
-
     public static readonly Option<string> MethodOption = new("--calibration")
     {
         Description = "With --precision int8: how activation scales are chosen: minmax (largest magnitude), percentile (99.99% of |x|) or entropy (KL divergence, TensorRT's method).",
@@ -22,13 +20,12 @@ internal sealed record Int8Choice(CalibrationMethod Method, bool Attention)
     public static Int8Choice Read(ParseResult p, Precision precision)
     {
         string method = p.GetValue(MethodOption)!;
-        int index = Array.IndexOf(MethodNames, method);
-        if (index < 0) throw new CliException($"--calibration is one of {string.Join(", ", MethodNames)}, not '{method}'.");
+        var chosen = QuantizationTable.MethodNamed(method) ?? throw new CliException($"--calibration is one of {string.Join(", ", QuantizationTable.MethodNames)}, not '{method}'.");
         bool attention = p.GetValue(AttentionOption);
         if (precision != Precision.Int8 && (attention || p.GetResult(MethodOption) is { Implicit: false }))
             throw new CliException("--calibration and --int8-attention apply to --precision int8 only.");
-        return new Int8Choice((CalibrationMethod)index, attention);
+        return new Int8Choice(chosen, attention);
     }
 
-    public static string Name(CalibrationMethod method) => MethodNames[(int)method];
+    public static string Name(CalibrationMethod method) => QuantizationTable.MethodNames[(int)method];
 }

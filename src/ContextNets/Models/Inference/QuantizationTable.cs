@@ -21,8 +21,12 @@ public sealed class QuantizationTable
     public const string MetadataKey = "ctxnet.quantization";
     private const int Format = 1;
 
-    /// <summary>The calibration methods' names in the JSON, in <see cref="CalibrationMethod"/>'s order.</summary>
-    private static readonly string[] MethodNames = ["minmax", "percentile", "entropy"];
+    /// <summary>The calibration methods' names in the JSON (and the CLI), in <see cref="CalibrationMethod"/>'s order.</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = ["minmax", "percentile", "entropy"];
+
+    /// <summary>The method of that name, or null.</summary>
+    public static CalibrationMethod? MethodNamed(string name) =>
+        MethodNames.Select((n, i) => (n, i)).FirstOrDefault(p => p.n == name) is ({ } _, var index) ? (CalibrationMethod)index : null;
 
     public QuantizationTable(CalibrationMethod method, IReadOnlyList<LayerQuantization> layers)
     {
@@ -80,7 +84,7 @@ public sealed class QuantizationTable
             if (Number(root, "format", table) != Format) throw new InvalidDataException($"{table} have format {root.GetProperty("format")}, not {Format}.");
             var method = Text(root, "method", table) switch
             {
-                var m when Array.IndexOf(MethodNames, m) is var i and >= 0 => (CalibrationMethod)i,
+                var m when MethodNamed(m) is { } known => known,
                 var m => throw new InvalidDataException($"{table} name an unknown calibration method '{m}'."),
             };
             var layersElement = root.GetProperty("layers");
