@@ -11,6 +11,7 @@ switch (args.FirstOrDefault())
     case "nl-precision": return ContextNets.Bench.Blocks.NonLocalPrecisionBenchmark.Run(args[1..]);
     case "precision": return ContextNets.Bench.Precision.PrecisionBenchmark.Run(args[1..]);
     case "precision-train": return ContextNets.Bench.Precision.TrainStepBenchmark.Run(args[1..]);
+    case "precision-attention": return ContextNets.Bench.Precision.AttentionInt8Benchmark.Run(args[1..]);
     case "models": return ContextNets.Bench.Models.ModelsBenchmark.Run(args[1..]);
     case "winograd-sizes": return ContextNets.Bench.WinogradSizesBenchmark.Run(args[1..]);
     case "video": return ContextNets.Bench.Video.VideoBenchmark.Run(args[1..]);

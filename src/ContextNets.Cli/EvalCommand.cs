@@ -12,7 +12,7 @@ internal static class EvalCommand
         var run = new Argument<string>("RUN") { Description = "A run folder made by ctxnet train." };
         var checkpoint = new Option<string>("--checkpoint") { Description = "best or last.", DefaultValueFactory = _ => Trainer.Best };
         var precision = PrecisionChoice.Option(null);
-        var command = new Command("eval", "Evaluate a run's checkpoint on its test set (with --precision: through the prepared inference model).") { run, checkpoint, precision };
+        var command = new Command("eval", "Evaluate a run's checkpoint on its test set (with --precision: through the prepared inference model).") { run, checkpoint, precision, Int8Choice.MethodOption, Int8Choice.AttentionOption };
         command.SetAction(p =>
         {
             using var interrupt = Interrupt.Install();
@@ -30,8 +30,9 @@ internal static class EvalCommand
                 if (chosen is null) r = Trainer.Evaluate(model, loader, interrupt.Token);
                 else
                 {
-                    using var prepared = PrecisionChoice.Prepare(model, PrecisionChoice.Parse(chosen), () => PrecisionChoice.CalibrationFrom(data));
-                    if (prepared.Quantization is { } q) QuantizationReport.Print(q);
+                    var parsed = PrecisionChoice.Parse(chosen);
+                    using var prepared = PrecisionChoice.Prepare(model, parsed, () => PrecisionChoice.CalibrationFrom(data), Int8Choice.Read(p, parsed));
+                    if (prepared.Quantization is { } q) QuantizationReport.Print(q, prepared.AttentionErrors);
                     r = Trainer.Evaluate(prepared.Predict, loader, interrupt.Token);
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -32,12 +32,15 @@ internal static class PrecisionChoice
     public static string Name(Precision p) => Names[(int)p];
 
     /// <summary>The model prepared in <paramref name="precision"/>; int8 calibrates on <paramref name="calibration"/>.</summary>
-    public static InferenceModel Prepare(Module model, Precision precision, Func<Tensor>? calibration)
+    public static InferenceModel Prepare(Module model, Precision precision, Func<Tensor>? calibration, Int8Choice? int8 = null)
     {
         if (model is not ResNet resnet) throw new CliException("Only the ResNet-family models have a prepared (folded) inference path for --precision.");
         if (precision != Precision.Int8) return resnet.Prepare(new InferenceOptions { Precision = precision });
         using var images = calibration?.Invoke() ?? throw new CliException("int8 needs calibration images.");
-        return resnet.Prepare(new InferenceOptions { Precision = precision, Calibration = images });
+        return resnet.Prepare(new InferenceOptions
+        {
+            Precision = precision, Calibration = images, Method = int8?.Method ?? CalibrationMethod.MinMax, Int8Attention = int8?.Attention ?? false,
+        });
     }
 
     /// <summary>The first training images of a run's data, preprocessed as for evaluation.</summary>

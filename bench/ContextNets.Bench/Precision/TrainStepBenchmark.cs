@@ -7,7 +7,8 @@ namespace ContextNets.Bench.Precision;
 
 /// <summary>
 /// One SGD training step (forward, cross-entropy, backward, update) with f32 convolutions and with bf16 ones
-/// (<see cref="Engine.Bf16Convolutions"/>, what `ctxnet train --precision bf16` turns on), on the same model, in
+/// throughout (<see cref="Engine.Bf16WeightGradients"/> on), and with bf16 forward and backward-data convs whose weight
+/// gradients are computed in f32 (what `ctxnet train --precision bf16` runs), on the same model, in
 /// alternating rounds; a row's time is the median over rounds of each chunk's median step. Random weights and data.
 /// Options: --models a,b (gc_resnet20,resnet50), --batch N (128 for 28x28 models, 8 for 224x224 ones unless given),
 /// --rounds N (5), --seconds S per chunk (1), --threads N (2), --out FILE.
@@ -56,15 +57,16 @@ public static class TrainStepBenchmark
             using var x = Tensor.Randn([n, model.Config.InChannels, size, size], 1);
             var labels = Enumerable.Range(0, n).Select(i => i % model.Config.NumClasses).ToArray();
             using var optimizer = Sgd.For(model, 0.001, momentum: 0.9);
-            bool[] bf16 = [false, true];
-            var times = new List<double>[] { [], [] };
-            foreach (bool b in bf16) Step(model, optimizer, x, labels, b);
+            // fp32; bf16 throughout; bf16 forward and backward-data with f32 weight gradients (the default of --precision bf16).
+            (bool bf16, bool wgrad)[] variants = [(false, false), (true, true), (true, false)];
+            var times = variants.Select(_ => new List<double>()).ToArray();
+            foreach (var v in variants) Step(model, optimizer, x, labels, v.bf16, v.wgrad);
             for (int round = 0; round < rounds; round++)
-                for (int i = 0; i < bf16.Length; i++)
-                    times[i].Add(PrecisionBenchmark.Chunk(() => Step(model, optimizer, x, labels, bf16[i]), seconds));
-            double fp32 = Timing.Median([.. times[0]]), half = Timing.Median([.. times[1]]);
+                for (int i = 0; i < variants.Length; i++)
+                    times[i].Add(PrecisionBenchmark.Chunk(() => Step(model, optimizer, x, labels, variants[i].bf16, variants[i].wgrad), seconds));
+            double fp32 = Timing.Median([.. times[0]]), half = Timing.Median([.. times[1]]), mixed = Timing.Median([.. times[2]]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-12} bs {n}  fp32 step {1000 * fp32:F1} ms  bf16 step {1000 * half:F1} ms  ({fp32 / half:F2}x)"));
+                $"{name,-12} bs {n}  fp32 step {1000 * fp32:F1} ms  bf16 step {1000 * half:F1} ms ({fp32 / half:F2}x)  bf16 with f32 weight gradients {1000 * mixed:F1} ms ({fp32 / mixed:F2}x)"));
             rows.Add(new JsonObject
             {
                 ["model"] = name,
@@ -72,6 +74,8 @@ public static class TrainStepBenchmark
                 ["fp32_ms_per_step"] = Math.Round(1000 * fp32, 2),
                 ["bf16_ms_per_step"] = Math.Round(1000 * half, 2),
                 ["bf16_speedup"] = Math.Round(fp32 / half, 3),
+                ["bf16_f32_wgrad_ms_per_step"] = Math.Round(1000 * mixed, 2),
+                ["bf16_f32_wgrad_speedup"] = Math.Round(fp32 / mixed, 3),
             });
         }
         var json = new JsonObject { ["machine"] = MachineInfo.Describe(false, load), ["threads"] = Engine.Threads, ["rounds"] = rounds, ["rows"] = rows };
@@ -79,9 +83,10 @@ public static class TrainStepBenchmark
         return 0;
     }
 
-    private static void Step(ResNet model, Optimizer optimizer, Tensor x, int[] labels, bool bf16)
+    private static void Step(ResNet model, Optimizer optimizer, Tensor x, int[] labels, bool bf16, bool bf16WeightGradients)
     {
         Engine.Bf16Convolutions = bf16;
+        Engine.Bf16WeightGradients = bf16WeightGradients;
         try
         {
             using (Tensor.Scope())
@@ -94,6 +99,7 @@ public static class TrainStepBenchmark
         finally
         {
             Engine.Bf16Convolutions = false;
+            Engine.Bf16WeightGradients = false;
         }
     }
 }

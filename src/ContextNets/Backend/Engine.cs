@@ -32,6 +32,14 @@ public static class Engine
     /// </summary>
     public static bool Bf16Convolutions { get; set; }
 
+    /// <summary>
+    /// With <see cref="Bf16Convolutions"/>: true computes the weight gradients in bf16 too; false (the default) computes
+    /// them in f32 (Winograd where it applies, on the unrounded activations and output gradients) while the forward and
+    /// backward-data convs stay bf16, because oneDNN 2.6's bf16 backward-weights kernel made a bf16 step slower than an
+    /// f32 one (docs/precision.md, "bf16 training").
+    /// </summary>
+    public static bool Bf16WeightGradients { get; set; }
+
     public static string OneDnnVersion => DnnlRuntime.Version;
     public static string OneDnnIsa => DnnlRuntime.Isa;
 

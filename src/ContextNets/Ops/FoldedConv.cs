@@ -123,10 +123,19 @@ internal sealed unsafe class FoldedConv : IDisposable
     {
         if (x.Rank != 4 || x.Shape[1] != _cin)
             throw new ArgumentException($"A folded conv of {_cin} input channels got {x.Shape}.");
-        var g = new ConvGeometry(x.Shape[0], _cin, x.Shape[2], x.Shape[3], _cout, _k, _k, _stride, _stride, _padding, _padding, _dilation, _dilation, _groups);
-        if (g.OutH < 1 || g.OutW < 1) throw new ArgumentException($"Input {x.Shape} is too small for a {_k}x{_k} conv with stride {_stride}.");
+        return Geometry(x.Shape[0], x.Shape[2], x.Shape[3]);
+    }
+
+    private ConvGeometry Geometry(int n, int h, int w)
+    {
+        var g = new ConvGeometry(n, _cin, h, w, _cout, _k, _k, _stride, _stride, _padding, _padding, _dilation, _dilation, _groups);
+        if (g.OutH < 1 || g.OutW < 1) throw new ArgumentException($"Input [{n}, {_cin}, {h}, {w}] is too small for a {_k}x{_k} conv with stride {_stride}.");
         return g;
     }
+
+    /// <summary>The oneDNN implementation the lowered kernel picks for an input [n, in, h, w] (e.g. "brg:avx512_core_bf16"), for reports and tests.</summary>
+    internal string LoweredImplementation(int n, int h, int w) =>
+        (Lowered ?? throw new InvalidOperationException($"The conv {Description} runs in f32: it has no lowered kernel.")).Implementation(Geometry(n, h, w));
 
     private void Execute(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
     {

@@ -95,6 +95,10 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
 
     private Kernel Create(ConvGeometry g, bool sum, bool relu)
     {
+        // A geometry of another conv would make oneDNN's weight reorder fail with a bare "invalid arguments".
+        var w = _weight.Shape;
+        if (g.Cout != w[0] || g.Cin != w[1] * _groups || g.Kh != w[2] || g.Kw != w[3])
+            throw new ArgumentException($"A conv geometry of {g.Cin}->{g.Cout} {g.Kh}x{g.Kw} does not fit this conv's weights {w} with {_groups} groups.");
         var post = sum || relu ? new PostOps(relu ? [Alg.EltwiseRelu] : []) { Sum = sum } : null;
         bool int8 = Precision == Precision.Int8;
         int srcType = !int8 ? Dt.Bf16 : _input.Unsigned ? Dt.U8 : Dt.S8;

@@ -5,8 +5,8 @@ using ContextNets.Tests.Support;
 namespace ContextNets.Tests.LowPrecision;
 
 /// <summary>
-/// The bf16 training convolutions (<see cref="Engine.Bf16Convolutions"/>) against the plain loop reference on the
-/// same operands rounded to bf16, in float64. A product of two bf16 values is exact in f32 (8 + 8 significant bits),
+/// The bf16 training convolutions (<see cref="Engine.Bf16Convolutions"/>, with <see cref="Engine.Bf16WeightGradients"/>)
+/// against the plain loop reference on the same operands rounded to bf16, in float64. A product of two bf16 values is exact in f32 (8 + 8 significant bits),
 /// so the only error left is oneDNN's f32 accumulation of K terms, at most gamma_K = K u / (1 - K u) of the sum of
 /// their magnitudes (u = 2^-24), plus the last rounding of the result. The same outputs differ from the unrounded
 /// reference by more than that bound somewhere: the operands really went through bf16.
@@ -35,6 +35,7 @@ public class Bf16TrainingConvTests
         using (var scope = Tensor.Scope())
         {
             Engine.Bf16Convolutions = true;
+            Engine.Bf16WeightGradients = true;
             try
             {
                 var (xt, wt, bt) = (F.ToFormat(x.ToTensor(), Engine.ActivationFormat), w.ToTensor(), b.ToTensor());
@@ -51,6 +52,7 @@ public class Bf16TrainingConvTests
             finally
             {
                 Engine.Bf16Convolutions = false;
+                Engine.Bf16WeightGradients = false;
             }
         }
         var (xr, wr, gyr) = (Bf16(x), Bf16(w), Bf16(gy));
@@ -69,6 +71,34 @@ public class Bf16TrainingConvTests
         var magnitudes = RefConv.Forward(Abs(x), Abs(w), Abs(b), stride, pad, 1, groups);
         double gamma = Gamma(cin / groups * k * k + 1);
         Assert.Contains(Enumerable.Range(0, y.Length), i => Math.Abs(y[i] - yExact.Data[i]) > gamma * magnitudes.Data[i] + U * Math.Abs(yExact.Data[i]));
+    }
+
+    // What `--precision bf16` runs by default: bf16 forward and backward-data, f32 weight gradients.
+    [Fact]
+    public void WeightGradientsInF32AreThoseOfTheF32Engine()
+    {
+        var x = RefTensor.Random([2, 16, 9, 11], 1);
+        var w = RefTensor.Random([32, 16, 3, 3], 2, 0.3);
+        var gy = RefTensor.Random([2, 32, 9, 11], 4);
+        float[] Gradients(bool bf16)
+        {
+            using var scope = Tensor.Scope();
+            Engine.Bf16Convolutions = bf16;
+            try
+            {
+                var (xt, wt, bt) = (F.ToFormat(x.ToTensor(), Engine.ActivationFormat), w.ToTensor(), Tensor.Zeros([32]));
+                var g = F.ConvGeometryOf(xt, wt, bt, (1, 1), (1, 1), (1, 1), 1);
+                var (gwt, gbt) = (Tensor.Empty(wt.Shape), Tensor.Empty(bt.Shape));
+                DnnlConv.BackwardWeights(g, xt, F.ToFormat(gy.ToTensor(), Engine.ActivationFormat), gwt, gbt);
+                return [.. gwt.ToArray(), .. gbt.ToArray()];
+            }
+            finally
+            {
+                Engine.Bf16Convolutions = false;
+            }
+        }
+        // The same f32 kernel on the same f32 operands: bit for bit.
+        Assert.Equal(Gradients(bf16: false), Gradients(bf16: true));
     }
 
     private static void Check(string what, float[] actual, RefTensor expected, RefTensor magnitudes, int terms)

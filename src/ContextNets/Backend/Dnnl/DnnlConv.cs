@@ -87,7 +87,7 @@ internal static unsafe class DnnlConv
     /// <summary>Gradients of the weights (row-major OIHW) and bias.</summary>
     public static void BackwardWeights(in ConvGeometry g, Tensor x, Tensor gy, Tensor gw, Tensor? gb)
     {
-        if (Engine.Bf16Convolutions)
+        if (Engine.Bf16Convolutions && Engine.Bf16WeightGradients)
         {
             ExecuteBackwardWeights(DnnlBf16Conv.BackwardWeights(g, gb is not null), PlainWeights(g), x, gy, gw, gb);
             return;

@@ -6,7 +6,9 @@ namespace ContextNets.Models.Inference;
 /// Int8 calibration: the f32 model runs on the calibration images while every folded conv's input is watched, and
 /// each input gets a per-tensor scale: u8 when it never went negative (it follows a ReLU), symmetric s8 otherwise.
 /// Min-max takes the largest magnitude; the percentile method takes a percentile of the magnitudes from a
-/// 2048-bin histogram over [0, max] filled in a second pass. Both are deterministic: the same images give the same scales.
+/// 2048-bin histogram over [0, max] filled in a second pass, and the entropy method the range whose 8-bit
+/// quantization of that histogram loses the least information (<see cref="EntropyCalibration"/>). All are
+/// deterministic: the same images give the same scales.
 /// </summary>
 internal static class Calibration
 {
@@ -41,20 +43,29 @@ internal static class Calibration
         });
         var top = new float[convs.Count];
         for (int i = 0; i < top.Length; i++) top[i] = Math.Max(Math.Abs(min[i]), Math.Abs(max[i]));
-        if (options.Method == CalibrationMethod.Percentile) top = Percentiles(predict, convs, index, images, options, top);
+        if (options.Method == CalibrationMethod.Percentile && !(options.Percentile is > 0 and <= 100))
+            throw new ArgumentException($"The calibration percentile must lie in (0, 100], not {options.Percentile}.");
+        var histograms = options.Method == CalibrationMethod.MinMax ? null : Histograms(predict, convs, index, images, options, top);
         var result = new ActivationQuantization[convs.Count];
         for (int i = 0; i < result.Length; i++)
         {
             bool unsigned = min[i] >= 0;
+            if (histograms is not null && top[i] > 0)
+            {
+                int kept = options.Method == CalibrationMethod.Percentile
+                    ? PercentileBins(histograms[i], options.Percentile)
+                    : EntropyCalibration.KeptBins(histograms[i], (unsigned ? 255 : 127) + 1);
+                top[i] = top[i] * kept / Bins;
+            }
             result[i] = new ActivationQuantization(top[i] > 0 ? top[i] / (unsigned ? 255 : 127) : 1f, unsigned);
         }
         return result;
     }
 
-    private static float[] Percentiles(Func<Tensor, Tensor> predict, IReadOnlyList<FoldedConv> convs, Dictionary<FoldedConv, int> index,
+    /// <summary>Per conv, the histogram of |x| in <see cref="Bins"/> bins over [0, max |x|], filled in a second pass.</summary>
+    private static long[][] Histograms(Func<Tensor, Tensor> predict, IReadOnlyList<FoldedConv> convs, Dictionary<FoldedConv, int> index,
         Tensor images, InferenceOptions options, float[] maxAbs)
     {
-        if (!(options.Percentile is > 0 and <= 100)) throw new ArgumentException($"The calibration percentile must lie in (0, 100], not {options.Percentile}.");
         var histograms = new long[convs.Count][];
         for (int i = 0; i < histograms.Length; i++) histograms[i] = new long[Bins];
         Watch(predict, convs, images, options.CalibrationBatchSize, (conv, x) =>
@@ -65,15 +76,16 @@ internal static class Calibration
             float perBin = Bins / maxAbs[i];
             foreach (float v in x.ToArray()) h[Math.Min(Bins - 1, (int)(Math.Abs(v) * perBin))]++;
         });
-        var tops = new float[convs.Count];
-        for (int i = 0; i < tops.Length; i++)
-        {
-            long total = histograms[i].Sum(), wanted = (long)Math.Ceiling(total * options.Percentile / 100), seen = 0;
-            int bin = 0;
-            while (bin < Bins - 1 && (seen += histograms[i][bin]) < wanted) bin++;
-            tops[i] = maxAbs[i] * (bin + 1) / Bins;
-        }
-        return tops;
+        return histograms;
+    }
+
+    /// <summary>How many of the lowest bins hold <paramref name="percentile"/> % of the values: the range ends at their top edge.</summary>
+    private static int PercentileBins(long[] histogram, double percentile)
+    {
+        long total = histogram.Sum(), wanted = (long)Math.Ceiling(total * percentile / 100), seen = 0;
+        int bin = 0;
+        while (bin < Bins - 1 && (seen += histogram[bin]) < wanted) bin++;
+        return bin + 1;
     }
 
     /// <summary>Runs the model over the images in batches with <paramref name="observe"/> watching every conv's input.</summary>

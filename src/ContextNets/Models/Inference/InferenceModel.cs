@@ -31,14 +31,22 @@ public sealed class InferenceModel : IPreparedModel
         var stemSteps = ResidualStep.Fold(stem, lastRelu: true);
         if (_snapshot.StemPool is { } pool) stemSteps.Add(new ModuleStep(pool));
         _stem = new ChainStep(stemSteps);
-        _blocks = [.. _snapshot.Stages.SelectMany(s => s.NamedChildren()).Select(b => (IStep)new ResidualStep((ResidualBlock)b.module))];
+        Precision = options?.Precision ?? Precision.Fp32;
+        if (options?.Int8Attention == true && Precision != Precision.Int8)
+            throw new ArgumentException("Int8Attention quantizes the attention blocks of an int8 model; set Precision = Int8.");
+        var attention = new List<AttentionInt8Step>();
+        Func<Module, IStep, IStep>? wrap = options?.Int8Attention == true ? (block, step) => Added(attention, new AttentionInt8Step(block, step)) : null;
+        _blocks = [.. _snapshot.Stages.SelectMany(s => s.NamedChildren()).Select(b => (IStep)new ResidualStep((ResidualBlock)b.module, wrap))];
         _fc = _snapshot.Classifier ?? throw new ArgumentException("Prepare: this ResNet is a headless body (0 classes), without a classifier to predict with.");
         Convs = [.. _stem.Convs, .. _blocks.SelectMany(b => b.Convs)];
-        Precision = options?.Precision ?? Precision.Fp32;
         try
         {
             if (Precision == Precision.Bf16) foreach (var c in Convs) c.Lower(Precision.Bf16);
-            else if (Precision == Precision.Int8) Quantization = Quantizer.Apply(Predict, Convs, Config.InChannels, options!);
+            else if (Precision == Precision.Int8)
+            {
+                Quantization = Quantizer.Apply(Predict, Convs, Config.InChannels, options!);
+                AttentionErrors = AttentionInt8.Apply(Predict, attention, options!.Calibration, options.CalibrationBatchSize);
+            }
         }
         catch
         {
@@ -51,6 +59,18 @@ public sealed class InferenceModel : IPreparedModel
 
     /// <summary>Int8: every folded conv's input scale, precision (f32 after a fallback) and measured SQNR; null otherwise.</summary>
     public QuantizationTable? Quantization { get; }
+
+    /// <summary>
+    /// With <see cref="InferenceOptions.Int8Attention"/>: each attention block's error in simulated int8 (empty when the
+    /// model was quantized from saved scales, without calibration images); otherwise empty.
+    /// </summary>
+    public IReadOnlyList<BlockQuantization> AttentionErrors { get; } = [];
+
+    private static IStep Added(List<AttentionInt8Step> all, AttentionInt8Step step)
+    {
+        all.Add(step);
+        return step;
+    }
 
     /// <summary>The folded convs in the order they run.</summary>
     internal IReadOnlyList<FoldedConv> Convs { get; }

@@ -8,6 +8,9 @@ public enum CalibrationMethod
 
     /// <summary>The <see cref="InferenceOptions.Percentile"/> percentile of the magnitudes: a few outliers clip, the step narrows.</summary>
     Percentile,
+
+    /// <summary>The range whose 8-bit quantization keeps the histogram of |x| closest in KL divergence (TensorRT's entropy calibration).</summary>
+    Entropy,
 }
 
 /// <summary>
@@ -38,6 +41,13 @@ public sealed class InferenceOptions
     /// the first calibration batch) runs in f32 instead. 0 keeps every conv in int8.
     /// </summary>
     public double MinSqnrDb { get; init; } = 20;
+
+    /// <summary>
+    /// Int8 only: the attention blocks' own convs and matmuls in simulated int8 as well (s8 weights per output channel,
+    /// the block's input map rounded to 8 bits with its own per-tensor scale; <see cref="AttentionInt8Step"/>), with
+    /// each block's error in <see cref="InferenceModel.AttentionErrors"/>. Off by default: measured in docs/precision.md.
+    /// </summary>
+    public bool Int8Attention { get; init; }
 
     /// <summary>Int8 scales saved earlier (<see cref="QuantizationTable.Read"/>): the model is quantized with them, without calibration.</summary>
     public QuantizationTable? Quantization { get; init; }

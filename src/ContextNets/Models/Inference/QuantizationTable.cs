@@ -21,6 +21,13 @@ public sealed class QuantizationTable
     public const string MetadataKey = "ctxnet.quantization";
     private const int Format = 1;
 
+    /// <summary>The calibration methods' names in the JSON (and the CLI), in <see cref="CalibrationMethod"/>'s order.</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = ["minmax", "percentile", "entropy"];
+
+    /// <summary>The method of that name, or null.</summary>
+    public static CalibrationMethod? MethodNamed(string name) =>
+        MethodNames.Select((n, i) => (n, i)).FirstOrDefault(p => p.n == name) is ({ } _, var index) ? (CalibrationMethod)index : null;
+
     public QuantizationTable(CalibrationMethod method, IReadOnlyList<LayerQuantization> layers)
     {
         Method = method;
@@ -40,7 +47,7 @@ public sealed class QuantizationTable
         {
             w.WriteStartObject();
             w.WriteNumber("format", Format);
-            w.WriteString("method", Method == CalibrationMethod.MinMax ? "minmax" : "percentile");
+            w.WriteString("method", MethodNames[(int)Method]);
             w.WriteStartArray("layers");
             foreach (var l in Layers)
             {
@@ -77,8 +84,7 @@ public sealed class QuantizationTable
             if (Number(root, "format", table) != Format) throw new InvalidDataException($"{table} have format {root.GetProperty("format")}, not {Format}.");
             var method = Text(root, "method", table) switch
             {
-                "minmax" => CalibrationMethod.MinMax,
-                "percentile" => CalibrationMethod.Percentile,
+                var m when MethodNamed(m) is { } known => known,
                 var m => throw new InvalidDataException($"{table} name an unknown calibration method '{m}'."),
             };
             var layersElement = root.GetProperty("layers");

@@ -14,14 +14,16 @@ internal sealed class ResidualStep : IStep
     private readonly IStep _branch;
     private readonly FoldedConv? _fusedLast;
     private readonly IStep? _shortcut;
-    private readonly Module? _after;
+    private readonly IStep? _after;
 
-    public ResidualStep(ResidualBlock block)
+    /// <param name="block">The block.</param>
+    /// <param name="attention">Given an attention block and its folded step, the step to run in its place (int8 attention wraps it).</param>
+    public ResidualStep(ResidualBlock block, Func<Module, IStep, IStep>? attention = null)
     {
         var children = block.NamedChildren()
             .Where(c => !ReferenceEquals(c.module, block.Downsample) && !ReferenceEquals(c.module, block.AfterBlock))
             .Select(c => c.module).ToList();
-        var steps = Fold(children, lastRelu: false);
+        var steps = Fold(children, lastRelu: false, attention);
         if (steps[^1] is ConvStep { } last && LastIsConvNorm(children))
         {
             steps.RemoveAt(steps.Count - 1);
@@ -29,7 +31,8 @@ internal sealed class ResidualStep : IStep
         }
         _branch = new ChainStep(steps);
         if (block.Downsample is { } down) _shortcut = new ChainStep(Fold([.. down.NamedChildren().Select(c => c.module)], lastRelu: false));
-        _after = block.AfterBlock;
+        if (block.AfterBlock is { } after)
+            _after = after is IBlockFacets facets ? Wrap(attention, after, facets.FoldForInference()) : new ModuleStep(after);
     }
 
     /// <summary>
@@ -37,7 +40,7 @@ internal sealed class ResidualStep : IStep
     /// before the residual sum, in every block type here), unless <paramref name="lastRelu"/>. An attention block
     /// gives its own folded step (<see cref="IBlockFacets.FoldForInference"/>); anything else (pools) runs as the module.
     /// </summary>
-    internal static List<IStep> Fold(IReadOnlyList<Module> modules, bool lastRelu)
+    internal static List<IStep> Fold(IReadOnlyList<Module> modules, bool lastRelu, Func<Module, IStep, IStep>? attention = null)
     {
         var pairs = new List<(Conv2d conv, BatchNorm2d? bn, int index)>();
         for (int i = 0; i < modules.Count; i++)
@@ -59,12 +62,14 @@ internal sealed class ResidualStep : IStep
                 steps.Add(new ConvStep(Kernels.FoldConv(conv, bn, relu: !last || lastRelu)));
                 if (bn is not null && m is Conv2d) i++;
             }
-            else if (m is IBlockFacets block) steps.Add(block.FoldForInference());
+            else if (m is IBlockFacets block) steps.Add(Wrap(attention, m, block.FoldForInference()));
             else if (m is BatchNorm2d) throw new InvalidOperationException("A BatchNorm without a conv before it cannot be folded.");
             else steps.Add(new ModuleStep(m));
         }
         return steps;
     }
+
+    private static IStep Wrap(Func<Module, IStep, IStep>? attention, Module block, IStep step) => attention?.Invoke(block, step) ?? step;
 
     private static bool LastIsConvNorm(List<Module> children) =>
         children[^1] is ConvNormAct || (children[^1] is BatchNorm2d && children.Count > 1 && children[^2] is Conv2d);
@@ -87,7 +92,7 @@ internal sealed class ResidualStep : IStep
         if (!ReferenceEquals(y, x)) y.Dispose();
         if (_after is not null)
         {
-            var after = _after.Forward(z);
+            var after = _after.Run(z);
             z.Dispose();
             z = after;
         }
@@ -112,12 +117,13 @@ internal sealed class ResidualStep : IStep
     }
 
     public IEnumerable<FoldedConv> Convs =>
-        [.. _branch.Convs, .. _fusedLast is null ? [] : new[] { _fusedLast }, .. _shortcut?.Convs ?? []];
+        [.. _branch.Convs, .. _fusedLast is null ? [] : new[] { _fusedLast }, .. _shortcut?.Convs ?? [], .. _after?.Convs ?? []];
 
     public void Dispose()
     {
         _branch.Dispose();
         _fusedLast?.Dispose();
         _shortcut?.Dispose();
+        _after?.Dispose();
     }
 }
