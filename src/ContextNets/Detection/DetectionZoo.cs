@@ -7,7 +7,8 @@ namespace ContextNets.Detection;
 /// <summary>
 /// The detectors by name: `maskrcnn_resnet50_fpn` (torchvision's), `gc_maskrcnn_resnet50_fpn` (GCNet's: the zoo's
 /// gcresnet50 as the body, GC blocks under `backbone.body.layerL.B.se`), and `maskrcnn_NAME_fpn` for any ImageNet
-/// ResNet-family model NAME of the zoo (resnest50d, nlresnet50, seresnet50, ...), its attention blocks included.
+/// ResNet-family model NAME of the zoo (resnest50d, nlresnet50, seresnet50, ...), its attention blocks included; and
+/// `gc_maskrcnn_resnet18_fpn` and `nl_maskrcnn_resnet18_fpn` for GCNet's ablation on the generated scenes.
 /// </summary>
 public static class DetectionZoo
 {
@@ -31,10 +32,11 @@ public static class DetectionZoo
 
     public static bool Contains(string name) => Names.Contains(name);
 
-    /// <summary>The zoo model that is the body of detector <paramref name="name"/>.</summary>
+    /// <summary>The zoo model that is the body of detector <paramref name="name"/> (the ablation detectors have none).</summary>
     public static string BodyOf(string name)
     {
         if (name == "gc_maskrcnn_resnet50_fpn") return "gcresnet50";
+        if (AblationBodies.ContainsKey(name)) throw new ArgumentException($"{name}'s body is a ResNet-18 with attention that the zoo does not name.");
         if (name.StartsWith(Prefix, StringComparison.Ordinal) && name.EndsWith(Suffix, StringComparison.Ordinal))
         {
             string body = name[Prefix.Length..^Suffix.Length];
