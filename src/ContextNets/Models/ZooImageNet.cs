@@ -27,7 +27,7 @@ internal static class ZooImageNet
                 AttentionAfterConv2 = Placement.Everywhere(ch => new GlobalContext(ch, ContextPooling.Attention, ContextFusion.Add, rdRatio: 1.0 / 8)),
             });
         yield return E("nlresnet50", "nl", "Non-local paper: one NL block (embedded gaussian, inner C/2, sub-sampled keys, BN after W_z zero-init) before the last block of res4 (layer3).",
-            (n, c) => ResNets.ResNet50(n, c) with { AfterBlock = Placement.BeforeLastBlock(3, PaperNonLocal) });
+            (n, c) => WithPaperNonLocal(ResNets.ResNet50(n, c)));
         yield return E("nlresnet50_5", "nl", "Non-local paper: five NL blocks (as nlresnet50) after every other block of res3 and res4 (layer2.1, 2.3, 3.1, 3.3, 3.5).",
             (n, c) => ResNets.ResNet50(n, c) with { AfterBlock = Placement.EveryOtherBlock(PaperNonLocal, 2, 3) });
         yield return E("resnest14d", "resnest", "ResNeSt-14d (timm): split attention (radix 2, cardinality 1) as the 3x3 conv, deep stem, avg-down, avd.", (n, c) => ResNeSt([1, 1, 1, 1], n, c));
@@ -38,11 +38,17 @@ internal static class ZooImageNet
         yield return E("skresnet34", "sk", "SK-ResNet-34 (timm): as skresnet18 with [3, 4, 6, 3] blocks.", (n, c) => ResNets.SkResNet([3, 4, 6, 3], SelectiveKernelConv, n, c));
     }
 
-    private static ResNetConfig GcPaper(int numClasses, int inChannels, int reduction) =>
-        ResNets.ResNet50(numClasses, inChannels) with
+    private static ResNetConfig GcPaper(int numClasses, int inChannels, int reduction) => WithPaperGc(ResNets.ResNet50(numClasses, inChannels), reduction);
+
+    /// <summary>GC (attention pooling, add fusion, r <paramref name="reduction"/>) after the last conv and norm of every block in c3-c5, as the GCNet paper places it.</summary>
+    internal static ResNetConfig WithPaperGc(ResNetConfig config, int reduction) =>
+        config with
         {
             AttentionAfterLastNorm = Placement.OnStages(ch => new GlobalContext(ch, ContextPooling.Attention, ContextFusion.Add, rdRatio: 1.0 / reduction), 2, 3, 4),
         };
+
+    /// <summary>One NL block before the last block of res4 (layer3), as the Non-local paper places it.</summary>
+    internal static ResNetConfig WithPaperNonLocal(ResNetConfig config) => config with { AfterBlock = Placement.BeforeLastBlock(3, PaperNonLocal) };
 
     // The paper (section 3.3, 4.1): max-pooled phi and g, no scaling of the logits, BN after W_z with gamma zeroed.
     private static NN.Module PaperNonLocal(int channels) =>

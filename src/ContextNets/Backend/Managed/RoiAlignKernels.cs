@@ -19,28 +19,27 @@ internal static unsafe class RoiAlignKernels
         float* xs = x, rs = rois, ys = y;
         Par.For(k, (long)g.C * g.PooledH * g.PooledW * 16, (begin, end) =>
         {
+            var table = new SampleTable();
             for (int r = begin; r < end; r++)
             {
                 var roi = Roi.Of(rs + r * 5, g);
+                table.Fill(roi, g);
                 float* plane0 = xs + (long)roi.Batch * g.C * g.H * g.W;
                 for (int c = 0; c < g.C; c++)
                 {
                     float* plane = plane0 + (long)c * g.H * g.W;
                     float* outPlane = ys + ((long)r * g.C + c) * g.PooledH * g.PooledW;
-                    for (int ph = 0; ph < g.PooledH; ph++)
-                        for (int pw = 0; pw < g.PooledW; pw++)
+                    for (int bin = 0; bin < table.Bins; bin++)
+                    {
+                        float sum = 0f;
+                        for (int i = table.Start[bin]; i < table.Start[bin + 1]; i++)
                         {
-                            float sum = 0f;
-                            for (int iy = 0; iy < roi.GridH; iy++)
-                                for (int ix = 0; ix < roi.GridW; ix++)
-                                {
-                                    var s = Bilinear(roi, ph, pw, iy, ix, g);
-                                    if (!s.Inside) continue;
-                                    sum += s.W1 * plane[s.Y0 * g.W + s.X0] + s.W2 * plane[s.Y0 * g.W + s.X1]
-                                         + s.W3 * plane[s.Y1 * g.W + s.X0] + s.W4 * plane[s.Y1 * g.W + s.X1];
-                                }
-                            outPlane[ph * g.PooledW + pw] = sum / roi.Count;
+                            var s = table.Samples[i];
+                            sum += s.W1 * plane[s.Y0 * g.W + s.X0] + s.W2 * plane[s.Y0 * g.W + s.X1]
+                                 + s.W3 * plane[s.Y1 * g.W + s.X0] + s.W4 * plane[s.Y1 * g.W + s.X1];
                         }
+                        outPlane[bin] = sum / roi.Count;
+                    }
                 }
             }
         });
@@ -55,31 +54,63 @@ internal static unsafe class RoiAlignKernels
         float* gys = gy, rs = rois, gxs = gx;
         Par.For(g.C, (long)k * g.PooledH * g.PooledW * 16, (begin, end) =>
         {
+            var table = new SampleTable();
             for (int r = 0; r < k; r++)
             {
                 var roi = Roi.Of(rs + r * 5, g);
+                table.Fill(roi, g);
                 for (int c = begin; c < end; c++)
                 {
                     float* plane = gxs + ((long)roi.Batch * g.C + c) * g.H * g.W;
                     float* gPlane = gys + ((long)r * g.C + c) * g.PooledH * g.PooledW;
-                    for (int ph = 0; ph < g.PooledH; ph++)
-                        for (int pw = 0; pw < g.PooledW; pw++)
+                    for (int bin = 0; bin < table.Bins; bin++)
+                    {
+                        float share = gPlane[bin] / roi.Count;
+                        for (int i = table.Start[bin]; i < table.Start[bin + 1]; i++)
                         {
-                            float share = gPlane[ph * g.PooledW + pw] / roi.Count;
-                            for (int iy = 0; iy < roi.GridH; iy++)
-                                for (int ix = 0; ix < roi.GridW; ix++)
-                                {
-                                    var s = Bilinear(roi, ph, pw, iy, ix, g);
-                                    if (!s.Inside) continue;
-                                    plane[s.Y0 * g.W + s.X0] += share * s.W1;
-                                    plane[s.Y0 * g.W + s.X1] += share * s.W2;
-                                    plane[s.Y1 * g.W + s.X0] += share * s.W3;
-                                    plane[s.Y1 * g.W + s.X1] += share * s.W4;
-                                }
+                            var s = table.Samples[i];
+                            plane[s.Y0 * g.W + s.X0] += share * s.W1;
+                            plane[s.Y0 * g.W + s.X1] += share * s.W2;
+                            plane[s.Y1 * g.W + s.X0] += share * s.W3;
+                            plane[s.Y1 * g.W + s.X1] += share * s.W4;
                         }
+                    }
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// One box's samples inside the map, bin by bin (row-major) in grid order. The sample positions depend on the box
+    /// alone, so they are computed once per box instead of once per channel; each channel then sums the same terms in
+    /// the same order as computing them in place would, to the bit.
+    /// </summary>
+    private sealed class SampleTable
+    {
+        public Sample[] Samples = [];
+        public int[] Start = [];
+        public int Bins;
+
+        public void Fill(in Roi roi, Geometry g)
+        {
+            Bins = g.PooledH * g.PooledW;
+            if (Start.Length < Bins + 1) Start = new int[Bins + 1];
+            int capacity = Bins * roi.GridH * roi.GridW;
+            if (Samples.Length < capacity) Samples = new Sample[capacity];
+            int n = 0;
+            for (int ph = 0; ph < g.PooledH; ph++)
+                for (int pw = 0; pw < g.PooledW; pw++)
+                {
+                    Start[ph * g.PooledW + pw] = n;
+                    for (int iy = 0; iy < roi.GridH; iy++)
+                        for (int ix = 0; ix < roi.GridW; ix++)
+                        {
+                            var s = Bilinear(roi, ph, pw, iy, ix, g);
+                            if (s.Inside) Samples[n++] = s;
+                        }
+                }
+            Start[Bins] = n;
+        }
     }
 
     /// <summary>One box in feature coordinates with its bin sizes and its sampling grid.</summary>
