@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using ContextNets.Export.Proto;
 
 namespace ContextNets.Import;
@@ -58,8 +59,11 @@ internal sealed class OnnxTensorData
         return dims;
     }
 
+    // raw_data is little-endian float32, the machine's own order here: one copy, not a call per value.
     private static float[] ReadFloats(TensorProto t, int count, string what) =>
-        Decode(t, count, 4, BinaryPrimitives.ReadSingleLittleEndian, t.FloatData, what);
+        t.RawData.Length > 0 && BitConverter.IsLittleEndian
+            ? MemoryMarshal.Cast<byte, float>(Raw(t, count, 4, what)).ToArray()
+            : Decode(t, count, 4, BinaryPrimitives.ReadSingleLittleEndian, t.FloatData, what);
 
     private static long[] ReadInt64s(TensorProto t, int count, string what) =>
         Decode(t, count, 8, BinaryPrimitives.ReadInt64LittleEndian, t.Int64Data, what);

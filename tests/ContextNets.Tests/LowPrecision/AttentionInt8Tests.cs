@@ -9,7 +9,6 @@ using Xunit.Abstractions;
 namespace ContextNets.Tests.LowPrecision;
 
 /// <summary>Int8 attention blocks (simulated): the 8-bit rounding, the weights on the s8 grid, and what the option changes.</summary>
-[Collection(PoolCollection.Name)]
 public class AttentionInt8Tests(ITestOutputHelper output)
 {
     [Fact]

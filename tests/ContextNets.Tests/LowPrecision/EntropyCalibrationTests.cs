@@ -6,7 +6,6 @@ using ContextNets.Tests.Support;
 namespace ContextNets.Tests.LowPrecision;
 
 /// <summary>Entropy (KL) calibration: the range it picks on a histogram worked by hand, and its scales in a model.</summary>
-[Collection(PoolCollection.Name)]
 public class EntropyCalibrationTests
 {
     [Fact]

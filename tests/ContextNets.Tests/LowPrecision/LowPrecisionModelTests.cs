@@ -12,7 +12,6 @@ namespace ContextNets.Tests.LowPrecision;
 /// CPU has them), deterministic int8 scales, refused calibration data, and a saved int8 model that reloads without
 /// calibrating to the same logits.
 /// </summary>
-[Collection(PoolCollection.Name)]
 public class LowPrecisionModelTests(ITestOutputHelper output)
 {
     [Theory]
