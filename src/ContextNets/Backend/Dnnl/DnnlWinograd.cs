@@ -19,8 +19,9 @@ internal static unsafe class DnnlWinograd
     /// <summary>
     /// Maps smaller than this on either side run on the direct kernels: a 4x4 output tile mostly computes padding
     /// there, and the weight transform of a new weight costs more than the conv. Measured on this machine (one
-    /// thread, docs/engine.md): at 1x1 and 2x2 Winograd took 1.5 to 26 times the direct kernel's time, from 4x4 up
-    /// it took 0.4 to 1.08 times. Settable for that benchmark (`bench winograd-sizes`), which measures below it.
+    /// thread, docs/models.md): at 1x1 and 2x2 Winograd took 1.04 to 26 times the direct kernel's time, from 4x4 up
+    /// 0.40 to 1.20 times (above 1 only for 64 channels at batch 1). Settable for that benchmark (`bench
+    /// winograd-sizes`), which measures below it.
     /// </summary>
     internal static int MinSide { get; set; } = 4;
 
