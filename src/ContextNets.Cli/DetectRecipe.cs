@@ -25,6 +25,12 @@ internal sealed record DetectRecipe
     public string? CocoAnnotations { get; init; }
     public string? CocoImages { get; init; }
 
+    /// <summary>
+    /// Where the body's weights came from (<see cref="DetectInit"/>: a classification run folder or a weights file, full
+    /// path), or null for a detector trained from scratch. Read once, at the start: checkpoints hold every weight.
+    /// </summary>
+    public string? Init { get; init; }
+
     /// <summary>For COCO data: the fraction of its images held out for validation.</summary>
     public double ValFraction { get; init; } = 0.1;
     public int TrainScenes { get; init; } = 1500;

@@ -22,14 +22,14 @@ internal sealed class DetectTask : ITrainTask
     private static readonly Option<double?> ValSplitOpt = new("--det-val-split") { Description = $"Detection, with --data {DetectData.CocoSyntax}: the fraction of its images held out for validation (default 0.1)." };
 
     public string Name => "detect";
-    public string Summary => $"Mask R-CNN ({DetectRecipe.DefaultModel} by default, from scratch) on generated Fashion-MNIST scenes or --data {DetectData.CocoSyntax}, scored by box and mask mAP.";
+    public string Summary => $"Mask R-CNN ({DetectRecipe.DefaultModel} by default; --init for a pretrained body) on generated Fashion-MNIST scenes or --data {DetectData.CocoSyntax}, scored by box and mask mAP.";
     public IReadOnlyList<Option> Options => [TrainScenesOpt, ValScenesOpt, ImageSizeOpt, ValSplitOpt];
 
     public bool Owns(string run) => File.Exists(Path.Combine(run, DetectRecipe.FileName));
 
     public int Start(ParseResult parse, CancellationToken cancel)
     {
-        TrainCommand.RefuseUnread(parse, Name, [TrainCommand.ModelOpt, TrainCommand.DataOpt, TrainCommand.EpochsOpt, TrainCommand.BatchOpt, TrainCommand.LrOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt]);
+        TrainCommand.RefuseUnread(parse, Name, [TrainCommand.ModelOpt, TrainCommand.DataOpt, TrainCommand.EpochsOpt, TrainCommand.BatchOpt, TrainCommand.LrOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt, FineTuning.InitOpt]);
         var d = new DetectRecipe();
         var recipe = DetectData.Apply(d with
         {
@@ -42,6 +42,7 @@ internal sealed class DetectTask : ITrainTask
             ValScenes = parse.GetValue(ValScenesOpt) ?? d.ValScenes,
             ImageSize = parse.GetValue(ImageSizeOpt) ?? d.ImageSize,
             ValFraction = parse.GetValue(ValSplitOpt) ?? d.ValFraction,
+            Init = parse.GetValue(FineTuning.InitOpt) is { } init ? Path.GetFullPath(init) : null,
         }, TrainCommand.Given(parse, TrainCommand.DataOpt));
         RefuseOtherDatasOptions(parse, recipe.Data);
         recipe.Validate();
@@ -89,10 +90,12 @@ internal sealed class DetectTask : ITrainTask
         var (train, val) = data;
         using var model = recipe.CreateModel();
         using var optimizer = Sgd.For(model, recipe.Lr, momentum: 0.9, weightDecay: recipe.WeightDecay);
-        var state = resume && Checkpoint.Exists(dir, Trainer.Last) ? Checkpoint.Load(dir, Trainer.Last, model, optimizer) : new TrainingState();
+        bool restored = resume && Checkpoint.Exists(dir, Trainer.Last);
+        var state = restored ? Checkpoint.Load(dir, Trainer.Last, model, optimizer) : new TrainingState();
+        string body = recipe.Init is null ? "Body: from scratch" : restored ? $"Body: started from {recipe.Init}" : DetectInit.Load(model, recipe.Model, recipe.Init);
         int stepsPerEpoch = (train.Count + recipe.BatchSize - 1) / recipe.BatchSize, totalSteps = stepsPerEpoch * recipe.Epochs;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Model: {recipe.Model} ({model.ParameterCount:N0} parameters, from scratch), {recipe.ImageSize}px, {recipe.Classes} classes with the background\nData: {Describe(recipe, train, val)}\nRecipe: {recipe.Epochs} epochs, batch {recipe.BatchSize}, SGD lr {recipe.Lr} momentum 0.9 (warmup {recipe.WarmupSteps} steps, x0.1 for the last quarter), weight decay {recipe.WeightDecay}; {Engine.Threads} threads\nRun folder: {dir}"));
+            $"Model: {recipe.Model} ({model.ParameterCount:N0} parameters), {recipe.ImageSize}px, {recipe.Classes} classes with the background\n{body}\nData: {Describe(recipe, train, val)}\nRecipe: {recipe.Epochs} epochs, batch {recipe.BatchSize}, SGD lr {recipe.Lr} momentum 0.9 (warmup {recipe.WarmupSteps} steps, x0.1 for the last quarter), weight decay {recipe.WeightDecay}; {Engine.Threads} threads\nRun folder: {dir}"));
         if (resume) Console.WriteLine($"Resuming after epoch {state.Epoch} of {recipe.Epochs}.");
         var clock = Stopwatch.StartNew();
         try

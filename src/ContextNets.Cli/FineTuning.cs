@@ -14,7 +14,7 @@ namespace ContextNets.Cli;
 internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, bool FromScratch, int? Head, string? Freeze, double? LrBackbone,
     float[]? Mean, float[]? Std, int? InChannels, int? ImageSize)
 {
-    private static readonly Option<string?> InitOpt = new("--init") { Description = "Start from these weights: a timm/torchvision checkpoint of --model (safetensors or .pth; a head of another class count is replaced), or an ONNX graph (FILE.onnx), which becomes the backbone of a new Linear head." };
+    internal static readonly Option<string?> InitOpt = new("--init") { Description = "Start from these weights: a timm/torchvision checkpoint of --model (safetensors or .pth; a head of another class count is replaced), or an ONNX graph (FILE.onnx), which becomes the backbone of a new Linear head. With --task detect: the body's weights, from a classification run folder or a checkpoint of the body's zoo model." };
     private static readonly Option<int?> HeadOpt = new("--head") { Description = "The new head's classes: must be the data's (the default)." };
     private static readonly Option<string?> FreezeOpt = new("--freeze") { Description = $"'{Freezing.Stem}', N (the stem and the first N stages) or '{Freezing.Backbone}' (all but the head): their weights and BatchNorm statistics stay as loaded." };
     private static readonly Option<double?> LrBackboneOpt = new("--lr-backbone") { Description = "The peak learning rate of everything but the head (which trains at --lr)." };

@@ -46,6 +46,12 @@ public static class DetectionZoo
     }
 
     /// <summary>
+    /// The zoo classifier whose weights fit the body of detector <paramref name="name"/> (its stem, stages and
+    /// BatchNorms): the body itself, or resnet18 for the ablation detectors, whose attention blocks then start anew.
+    /// </summary>
+    public static string PretrainedBodyOf(string name) => AblationBodies.ContainsKey(name) ? "resnet18" : BodyOf(name);
+
+    /// <summary>
     /// A detector of <paramref name="numClasses"/> classes (background included, as torchvision counts them), its
     /// weights depending on <paramref name="seed"/> alone. Its body is made for pretrained weights (frozen BatchNorm, three
     /// trainable stages) unless <paramref name="fromScratch"/>, which trains every layer and its BatchNorms.
