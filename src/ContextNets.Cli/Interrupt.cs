@@ -1,10 +1,17 @@
+using System.Runtime.InteropServices;
+
 namespace ContextNets.Cli;
 
-/// <summary>Ctrl-C asks a long command to stop at its next step (a second Ctrl-C ends the process at once).</summary>
+/// <summary>
+/// Ctrl-C (SIGINT) or SIGTERM (`kill`, `docker stop`, a job scheduler's end) asks a long command to stop at its next
+/// step, so that it keeps its last checkpoint or removes a run folder that has none; a second signal ends the process
+/// at once.
+/// </summary>
 internal sealed class Interrupt : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly ConsoleCancelEventHandler _handler;
+    private readonly PosixSignalRegistration _terminate;
 
     private Interrupt()
     {
@@ -15,6 +22,12 @@ internal sealed class Interrupt : IDisposable
             _source.Cancel();
         };
         Console.CancelKeyPress += _handler;
+        _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            if (_source.IsCancellationRequested) return;
+            context.Cancel = true;
+            _source.Cancel();
+        });
     }
 
     public static Interrupt Install() => new();
@@ -24,6 +37,7 @@ internal sealed class Interrupt : IDisposable
     public void Dispose()
     {
         Console.CancelKeyPress -= _handler;
+        _terminate.Dispose();
         _source.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ContextNets.Detection;
+using ContextNets.IO;
 using ContextNets.Tests.Data;
 using ContextNets.Tests.Support;
 using ContextNets.Training;
@@ -65,5 +66,65 @@ public sealed class DetectTrainCommandTests : IDisposable
         var theirs = b.StateDict();
         foreach (var (name, tensor) in a.StateDict())
             Assert.True(tensor.ToArray().SequenceEqual(theirs[name].ToArray()), $"{name} differs");
+    }
+
+    [Fact]
+    public void InitStartsTheBodyFromAClassifierAndRefusesOneThatDoesNotFit()
+    {
+        string data = TinyCoco.Write(_tmp.Path), run = _tmp.File("run"), gray = _tmp.File("gray.safetensors"), other = _tmp.File("resnet34.safetensors");
+        using (var classifier = ContextNets.Models.Zoo.Create("resnet18", numClasses: 10, inChannels: 1, seed: 3)) classifier.Save(gray);
+        var (code, stdout, stderr) = CliProcess.Run($"train --task detect --data {data} --epochs 1 {Tiny} --init {gray} --out {run}", timeoutSeconds: 600);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Body: from gray.safetensors (resnet18); the FPN and the heads start anew.", stdout);
+        Assert.Equal(Path.GetFullPath(gray), (string)JsonNode.Parse(File.ReadAllText(Path.Combine(run, "detect.json")))!["Init"]!);
+
+        using (var classifier = ContextNets.Models.Zoo.Create("resnet34", numClasses: 10, seed: 3)) classifier.Save(other);
+        foreach (var (init, says) in new[] { (other, "resnet34.safetensors cannot be used"), (_tmp.File("none"), "does not exist") })
+        {
+            string refused = _tmp.File("refused");
+            (code, stdout, stderr) = CliProcess.Run($"train --task detect --data {data} --epochs 1 {Tiny} --init {init} --out {refused}", timeoutSeconds: 300);
+            Assert.True(code == 2, $"exit {code}: {stderr}{stdout}");
+            Assert.Contains(says, stderr);
+            Assert.Single(stderr.Trim().Split('\n'));
+            Assert.False(Directory.Exists(refused), $"{refused} was left behind");
+        }
+    }
+
+    [Fact]
+    public async Task SigtermBeforeTheFirstCheckpointLeavesNoRunFolder()
+    {
+        string run = _tmp.File("run");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet",
+            $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} train --task detect --det-train-scenes 2000 --det-val-scenes 1 --det-image-size 64 --out {run}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["CI"] = "true";
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            var stderrTask = p.StandardError.ReadToEndAsync();
+            var stdout = new System.Text.StringBuilder();
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            // The header's last line comes after the run folder is made and before the first step.
+            while (!stdout.ToString().Contains("Run folder:") && DateTime.UtcNow < deadline && await p.StandardOutput.ReadLineAsync() is { } line)
+                stdout.AppendLine(line);
+            Assert.Contains("Run folder:", stdout.ToString());
+            Assert.True(Directory.Exists(run));
+            using (var kill = System.Diagnostics.Process.Start("kill", $"-TERM {p.Id}")!) kill.WaitForExit();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            stdout.Append(await p.StandardOutput.ReadToEndAsync(timeout.Token));
+            await p.WaitForExitAsync(timeout.Token);
+            string stderr = await stderrTask;
+            // 1000 steps of an epoch cannot be done between the header and the signal: no checkpoint exists yet.
+            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}{stdout}");
+            Assert.Contains("Interrupted. Nothing was kept", stderr);
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
     }
 }
