@@ -19,17 +19,18 @@ internal sealed class DetectTask : ITrainTask
     private static readonly Option<int?> TrainScenesOpt = new("--det-train-scenes") { Description = "Detection: generated training scenes (default 1500)." };
     private static readonly Option<int?> ValScenesOpt = new("--det-val-scenes") { Description = "Detection: generated val scenes scored after each epoch (default 100)." };
     private static readonly Option<int?> ImageSizeOpt = new("--det-image-size") { Description = "Detection: the detector's image size (min and max size; the scenes are 256)." };
+    private static readonly Option<int?> BodyImagesOpt = new("--det-body-images") { Description = "Detection on the scenes: pretrain the body on the first N Fashion-MNIST training images (default all 60,000)." };
     private static readonly Option<double?> ValSplitOpt = new("--det-val-split") { Description = $"Detection, with --data {DetectData.CocoSyntax}: the fraction of its images held out for validation (default 0.1)." };
 
     public string Name => "detect";
-    public string Summary => $"Mask R-CNN ({DetectRecipe.DefaultModel} by default; --init for a pretrained body) on generated Fashion-MNIST scenes or --data {DetectData.CocoSyntax}, scored by box and mask mAP.";
-    public IReadOnlyList<Option> Options => [TrainScenesOpt, ValScenesOpt, ImageSizeOpt, ValSplitOpt];
+    public string Summary => $"Mask R-CNN ({DetectRecipe.DefaultModel} by default, its body first pretrained on Fashion-MNIST) on generated Fashion-MNIST scenes or --data {DetectData.CocoSyntax}, scored by box and mask mAP.";
+    public IReadOnlyList<Option> Options => [TrainScenesOpt, ValScenesOpt, ImageSizeOpt, ValSplitOpt, BodyImagesOpt];
 
     public bool Owns(string run) => File.Exists(Path.Combine(run, DetectRecipe.FileName));
 
     public int Start(ParseResult parse, CancellationToken cancel)
     {
-        TrainCommand.RefuseUnread(parse, Name, [TrainCommand.ModelOpt, TrainCommand.DataOpt, TrainCommand.EpochsOpt, TrainCommand.BatchOpt, TrainCommand.LrOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt, FineTuning.InitOpt]);
+        TrainCommand.RefuseUnread(parse, Name, [TrainCommand.ModelOpt, TrainCommand.DataOpt, TrainCommand.EpochsOpt, TrainCommand.BatchOpt, TrainCommand.LrOpt, TrainCommand.SeedOpt, TrainCommand.OutOpt, FineTuning.InitOpt, FineTuning.FromScratchOpt]);
         var d = new DetectRecipe();
         var recipe = DetectData.Apply(d with
         {
@@ -46,6 +47,14 @@ internal sealed class DetectTask : ITrainTask
         }, TrainCommand.Given(parse, TrainCommand.DataOpt));
         RefuseOtherDatasOptions(parse, recipe.Data);
         recipe.Validate();
+        // On the scenes the body is pretrained on Fashion-MNIST unless the user gives one or asks for none; other data
+        // has no such classification set, so its body starts from --init or from scratch.
+        bool scratch = parse.GetValue(FineTuning.FromScratchOpt);
+        int? bodyImages = parse.GetValue(BodyImagesOpt);
+        if (scratch && recipe.Init is not null) throw new CliException("--from-scratch and --init both say where the body starts: give one.");
+        bool pretrain = recipe.Init is null && !scratch && recipe.Data == DetectData.Scenes;
+        if (bodyImages is not null && !pretrain) throw new CliException("--det-body-images is for the body pretrained on Fashion-MNIST: the scenes' default, without --init or --from-scratch.");
+        if (bodyImages is < 1) throw new CliException($"--det-body-images must be at least 1, not {bodyImages}.");
         Engine.EnsureNative();
         // The data is opened before the run folder is made, so that a missing dataset or a bad COCO file leaves nothing behind.
         var data = recipe.OpenData();
@@ -55,6 +64,7 @@ internal sealed class DetectTask : ITrainTask
         try
         {
             Directory.CreateDirectory(dir);
+            if (pretrain) recipe = recipe with { Init = BodyPretraining.Run(recipe.Model, dir, recipe.Seed, bodyImages, cancel) };
             recipe.Save(dir);
             return Train(recipe, data, dir, resume: false, cancel);
         }

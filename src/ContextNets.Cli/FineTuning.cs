@@ -19,7 +19,7 @@ internal sealed record FineTuning(string? Init, bool IsOnnx, string? Features, b
     private static readonly Option<string?> FreezeOpt = new("--freeze") { Description = $"'{Freezing.Stem}', N (the stem and the first N stages) or '{Freezing.Backbone}' (all but the head): their weights and BatchNorm statistics stay as loaded." };
     private static readonly Option<double?> LrBackboneOpt = new("--lr-backbone") { Description = "The peak learning rate of everything but the head (which trains at --lr)." };
     private static readonly Option<string?> FeaturesOpt = new("--features") { Description = "With an ONNX --init: the value the head reads, a node's output (default: the graph's first output); a feature map is averaged over its positions." };
-    private static readonly Option<bool> FromScratchOpt = new("--from-scratch") { Description = "With an ONNX --init: train the graph's network from new random weights (to compare with fine-tuning it)." };
+    internal static readonly Option<bool> FromScratchOpt = new("--from-scratch") { Description = "With an ONNX --init: train the graph's network from new random weights (to compare with fine-tuning it). With --task detect: a body from new random weights instead of one pretrained on Fashion-MNIST." };
     private static readonly Option<string?> MeanOpt = new("--mean") { Description = "Normalization means of pixel/255, one or one per channel (e.g. 0.485,0.456,0.406), in place of the data's." };
     private static readonly Option<string?> StdOpt = new("--std") { Description = "Normalization standard deviations of pixel/255, one or one per channel, with --mean." };
 

@@ -201,6 +201,10 @@ internal static class TrainCommand
             Console.Error.WriteLine($"warning: the training data has one class ('{data.Train.Classes[0]}'), so every prediction is right and the accuracy means nothing; a classifier needs two classes or more.");
     }
 
+    /// <summary>A new classification run of <paramref name="config"/> in <paramref name="dir"/>, in this process (a detection run's body).</summary>
+    internal static int TrainNew(RunConfig config, RunData data, string dir, CancellationToken cancel) =>
+        Train(config, data, dir, resume: false, stopAtPercent: null, replicas: null, bucketBytes: 0, cancel);
+
     /// <summary>
     /// Trains into <paramref name="dir"/>: a new run, or (<paramref name="resume"/>) a run folder of the user's, which is
     /// never removed, continued from its `last` checkpoint unless <paramref name="fromCheckpoint"/> is false.

@@ -10,6 +10,9 @@ public sealed class DetectCommandTests : IDisposable
     [InlineData("--det-image-size 10", "--det-image-size 10 must be in [64, 1024]")]
     [InlineData("--model resnet50", "--model resnet50 is not a detector")]
     [InlineData("--det-train-scenes 0", "--det-train-scenes 0 and --det-val-scenes 100 must be at least 1")]
+    [InlineData("--from-scratch --init body.safetensors", "--from-scratch and --init both say where the body starts")]
+    [InlineData("--det-body-images 0", "--det-body-images must be at least 1, not 0")]
+    [InlineData("--det-body-images 500 --from-scratch", "--det-body-images is for the body pretrained on Fashion-MNIST")]
     public void BadRequestsAreRefused(string options, string message)
     {
         string run = _tmp.File("run");

@@ -91,11 +91,23 @@ public sealed class DetectTrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void OnTheScenesTheBodyIsFirstPretrainedOnFashionMnist()
+    {
+        string run = _tmp.File("run"), body = Path.Combine(run, "body");
+        var (code, stdout, stderr) = CliProcess.Run($"train --task detect --det-body-images 256 --det-train-scenes 2 --det-val-scenes 1 --epochs 1 {Tiny} --out {run}", timeoutSeconds: 600);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains($"Pretraining the body: resnet18 on Fashion-MNIST at 64 px, 1 epoch of its first 256 images, into {body}", stdout);
+        Assert.Contains($"Body: from {body} (resnet18, epoch 1, test accuracy ", stdout);
+        Assert.Equal(1, Checkpoint.ReadState(body, Trainer.Best).Epoch);
+        Assert.Equal(body, (string)JsonNode.Parse(File.ReadAllText(Path.Combine(run, "detect.json")))!["Init"]!);
+    }
+
+    [Fact]
     public async Task SigtermBeforeTheFirstCheckpointLeavesNoRunFolder()
     {
         string run = _tmp.File("run");
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet",
-            $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} train --task detect --det-train-scenes 2000 --det-val-scenes 1 --det-image-size 64 --out {run}")
+            $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} train --task detect --from-scratch --det-train-scenes 2000 --det-val-scenes 1 --det-image-size 64 --out {run}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
