@@ -33,7 +33,7 @@ internal sealed record DetectRecipe
 
     /// <summary>For COCO data: the fraction of its images held out for validation.</summary>
     public double ValFraction { get; init; } = 0.1;
-    public int TrainScenes { get; init; } = 1500;
+    public int TrainScenes { get; init; } = 1200;
     public int ValScenes { get; init; } = 100;
     public int ImageSize { get; init; } = 256;
     public int Epochs { get; init; } = 2;

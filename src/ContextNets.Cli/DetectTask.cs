@@ -10,13 +10,14 @@ namespace ContextNets.Cli;
 
 /// <summary>
 /// `ctxnet train --task detect`: Mask R-CNN (<see cref="DetectRecipe"/>) on the generated scenes or a COCO-format set
-/// (<see cref="DetectData"/>), SGD with momentum 0.9, a linear warmup and a tenfold drop for the last quarter of the
+/// (<see cref="DetectData"/>), its body from a classifier (on the scenes by default one pretrained on Fashion-MNIST
+/// first, <see cref="BodyPretraining"/>; or --init, <see cref="DetectInit"/>; or --from-scratch), SGD with momentum 0.9, a linear warmup and a tenfold drop for the last quarter of the
 /// steps, a checkpoint `last` after every epoch (--resume continues from it), and box and mask mAP on the val images
 /// after each. A run that fails or is interrupted before its first checkpoint leaves no run folder.
 /// </summary>
 internal sealed class DetectTask : ITrainTask
 {
-    private static readonly Option<int?> TrainScenesOpt = new("--det-train-scenes") { Description = "Detection: generated training scenes (default 1500)." };
+    private static readonly Option<int?> TrainScenesOpt = new("--det-train-scenes") { Description = "Detection: generated training scenes (default 1200)." };
     private static readonly Option<int?> ValScenesOpt = new("--det-val-scenes") { Description = "Detection: generated val scenes scored after each epoch (default 100)." };
     private static readonly Option<int?> ImageSizeOpt = new("--det-image-size") { Description = "Detection: the detector's image size (min and max size; the scenes are 256)." };
     private static readonly Option<int?> BodyImagesOpt = new("--det-body-images") { Description = "Detection on the scenes: pretrain the body on the first N Fashion-MNIST training images (default all 60,000)." };

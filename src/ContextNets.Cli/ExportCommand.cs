@@ -25,13 +25,14 @@ internal static class ExportCommand
         var frames = VideoExport.FramesOption();
         var command = new Command("export", "Export a run or a zoo model to ONNX (inference form, BatchNorm folded into the convolutions).")
         {
-            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map, precision, frames,
+            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map, precision, Int8Choice.MethodOption, frames,
         };
         command.SetAction(p =>
         {
             string what = p.GetValue(source)!, path = p.GetValue(onnx)!;
             OutputFile.Require(path, "--onnx", "model.onnx");
             var chosen = PrecisionChoice.Parse(p.GetValue(precision)!);
+            var int8 = Int8Choice.Read(p, chosen, attentionOption: false);
             string? weightsPath = p.GetValue(weights);
             if (weightsPath is not null && Directory.Exists(what))
                 throw new CliException($"--weights is for a zoo model; {what} is a run folder, which has its own checkpoints.");
@@ -56,7 +57,7 @@ internal static class ExportCommand
                 OnnxExportSummary summary;
                 try
                 {
-                    summary = chosen == Precision.Fp32 ? loaded.Model.ExportOnnx(path, options) : PreparedExport.Write(loaded.Model, chosen, path, options, loaded.Calibration);
+                    summary = chosen == Precision.Fp32 ? loaded.Model.ExportOnnx(path, options) : PreparedExport.Write(loaded.Model, chosen, int8, path, options, loaded.Calibration);
                 }
                 catch (Exception e) when (e is ArgumentException or NotSupportedException)
                 {

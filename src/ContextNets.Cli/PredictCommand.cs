@@ -17,23 +17,25 @@ internal static class PredictCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "best or last.", DefaultValueFactory = _ => Trainer.Best };
         var top = new Option<int>("--top") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
         var precision = PrecisionChoice.Option();
-        var command = new Command("predict", "Classify images with a trained run.") { run, images, checkpoint, top, precision };
+        var command = new Command("predict", "Classify images with a trained run.") { run, images, checkpoint, top, precision, Int8Choice.MethodOption, Int8Choice.AttentionOption };
         command.SetAction(p =>
         {
             var files = p.GetValue(images)!;
             int k = p.GetValue(top);
+            var chosen = PrecisionChoice.Parse(p.GetValue(precision)!);
+            var int8 = Int8Choice.Read(p, chosen);
             if (VideoRunConfig.IsIn(p.GetValue(run)!)) return VideoEvaluation.Predict(p.GetValue(run)!, files, p.GetValue(checkpoint)!, k, TrainCommand.Given(p, precision));
             if (k < 1) throw new CliException($"--top must be at least 1, not {k}.");
             foreach (var f in files)
                 if (!File.Exists(f)) throw new CliException($"The image {f} does not exist.");
-            var chosen = PrecisionChoice.Parse(p.GetValue(precision)!);
             var (config, model, _) = RunModel.Load(p.GetValue(run)!, p.GetValue(checkpoint)!);
             using (model)
             {
                 using var batch = Preprocess(config, files);
                 using var scope = Tensor.Scope();
                 using var noGrad = GradMode.NoGrad();
-                using var prepared = chosen == Precision.Fp32 ? null : PrecisionChoice.Prepare(model, chosen, () => PrecisionChoice.CalibrationFrom(RunData.Of(config)));
+                using var prepared = chosen == Precision.Fp32 ? null : PrecisionChoice.Prepare(model, chosen, () => PrecisionChoice.CalibrationFrom(RunData.Of(config)), int8);
+                if (prepared?.Quantization is { } table) Console.WriteLine(QuantizationReport.Summary(table));
                 var logits = prepared?.Predict(batch.Images) ?? model.Forward(batch.Images);
                 for (int i = 0; i < files.Length; i++)
                 {

@@ -6,9 +6,13 @@ namespace ContextNets.Cli;
 /// <summary>The per-layer int8 report: each folded conv's input scale, its SQNR against f32, and whether it fell back to f32.</summary>
 internal static class QuantizationReport
 {
+    /// <summary>The report's first line: the calibration method and how many convs run in int8.</summary>
+    public static string Summary(QuantizationTable table) =>
+        $"int8 ({Int8Choice.Name(table.Method)} scales): {table.Layers.Count - table.FallbackCount} of {table.Layers.Count} convs in int8";
+
     public static void Print(QuantizationTable table, IReadOnlyList<BlockQuantization>? attention = null)
     {
-        Console.WriteLine($"int8 ({Int8Choice.Name(table.Method)} scales): {table.Layers.Count - table.FallbackCount} of {table.Layers.Count} convs in int8");
+        Console.WriteLine(Summary(table));
         Console.WriteLine("   #  conv                              input      scale   SQNR dB  runs in");
         for (int i = 0; i < table.Layers.Count; i++)
         {

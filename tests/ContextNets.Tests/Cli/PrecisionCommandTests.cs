@@ -32,13 +32,20 @@ public sealed class PrecisionCommandTests : IDisposable
         string image = Path.Combine(data, "val", "sky", "00.png");
         (code, stdout, stderr) = CliProcess.Run($"predict {run} {image} --precision int8 --top 2", Ci);
         Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("int8 (minmax scales): ", stdout);
         Assert.Contains("apple", stdout);
         Assert.Contains("sky", stdout);
+        (code, stdout, stderr) = CliProcess.Run($"predict {run} {image} --precision int8 --calibration percentile --int8-attention --top 2", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("int8 (percentile scales): ", stdout);
 
         string onnx = _tmp.File("run-int8.onnx");
         (code, stdout, stderr) = CliProcess.Run($"export {run} --onnx {onnx} --precision int8", Ci);
         Assert.True(code == 0, stderr + stdout);
-        Assert.Contains("convs in int8", stdout);
+        Assert.Contains("int8 (minmax scales): ", stdout);
+        (code, stdout, stderr) = CliProcess.Run($"export {run} --onnx {onnx} --precision int8 --calibration entropy", Ci);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("int8 (entropy scales): ", stdout);
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
         Assert.Equal("int8", model.MetadataProps.Single(p => p.Key == "precision").Value);
         Assert.Contains(model.Graph.Node, n => n.OpType == "QuantizeLinear");
@@ -58,6 +65,7 @@ public sealed class PrecisionCommandTests : IDisposable
     [InlineData("export resnet20 --onnx {0} --precision bf16", "--precision bf16 is not exported: ONNX Runtime's CPU provider has no bf16 Conv kernel")]
     [InlineData("export resnet20 --onnx {0} --precision fp16", "--precision is one of fp32, bf16, int8, not 'fp16'.")]
     [InlineData("train --model resnet20 --epochs 1 --out {0} --precision int8", "--precision int8 is for inference")]
+    [InlineData("export resnet20 --onnx {0} --calibration percentile", "--calibration applies to --precision int8 only.")]
     [InlineData("train --model resnet20 --epochs 1 --out {0} --precision fp16", "--precision for training is fp32 or bf16, not 'fp16'.")]
     public void UnsupportedPrecisionsAreRefusedAndWriteNothing(string args, string message)
     {
