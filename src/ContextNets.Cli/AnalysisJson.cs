@@ -47,6 +47,8 @@ internal static class AnalysisJson
                 ["height"] = p.Grid?.height,
                 ["width"] = p.Grid?.width,
                 ["entropy"] = Stats(p.Entropy),
+                ["region_mass"] = Stats(p.RegionMass),
+                ["region_area"] = Stats(p.RegionArea),
                 ["heatmap"] = p.CanRender ? AnalysisReport.PictureName(p.Block) : null,
             })]),
             ["without_map"] = new JsonArray([.. a.WithoutMap.Select(b => (JsonNode)new JsonObject { ["name"] = b.Name, ["type"] = b.Type })]),

@@ -48,7 +48,8 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
             w.WriteLine($"  {p.Block.Name} ({p.Block.ShortName.ToUpperInvariant()} {p.Mode.Name()}, {p.Height}x{p.Width}): attention cosine {Num(p.AttentionCosine.Mean)}, JSD {Num(p.AttentionJensenShannon.Mean)}; " +
                 $"cosine input {Num(p.InputCosine.Mean)} -> output {Num(p.OutputCosine.Mean)}");
         foreach (var p in analysis.Pooling)
-            w.WriteLine($"  {p.Block.Name} ({p.Block.Type}, {p.Positions} positions): map entropy / ln(HW) {Num(p.Entropy.Mean)} (1 = uniform)");
+            w.WriteLine($"  {p.Block.Name} ({p.Block.Type}, {p.Positions} positions): map entropy / ln(HW) {Num(p.Entropy.Mean)} (1 = uniform)" +
+                (p.RegionMass.Values.Count > 0 ? $"; weight on the objects {Num(p.RegionMass.Mean)} over {Num(p.RegionArea.Mean)} of the area" : ""));
         w.WriteLine($"Report: {Path.Combine(options.OutDir, Markdown)}");
     }
 
@@ -91,9 +92,12 @@ internal sealed class AnalysisReport(AnalyzeOptions options, string model, int e
         if (analysis.Pooling.Count > 0)
         {
             md.AppendLine().AppendLine("## GC and SNL blocks: the pooling map").AppendLine();
-            md.AppendLine("| block | type | map | entropy / ln(HW) |").AppendLine("| --- | --- | --- | ---: |");
+            bool regions = analysis.Pooling.Any(p => p.RegionMass.Values.Count > 0);
+            if (regions)
+                md.AppendLine("Weight on the objects: the map's weight on the cells of the scene's objects (by the share of each cell's pixels in them); uniform pooling puts there the objects' share of the area.").AppendLine();
+            md.AppendLine($"| block | type | map | entropy / ln(HW) |{(regions ? " weight on the objects | objects' share of the area |" : "")}").AppendLine($"| --- | --- | --- | ---: |{(regions ? " ---: | ---: |" : "")}");
             foreach (var p in analysis.Pooling)
-                md.AppendLine($"| `{p.Block.Name}` | {p.Block.Type} | {(p.Grid is { } g ? $"{g.height}x{g.width}" : $"{p.Positions} positions")} | {Cell(p.Entropy)} |");
+                md.AppendLine($"| `{p.Block.Name}` | {p.Block.Type} | {(p.Grid is { } g ? $"{g.height}x{g.width}" : $"{p.Positions} positions")} | {Cell(p.Entropy)} |{(regions ? $" {Cell(p.RegionMass)} | {Cell(p.RegionArea)} |" : "")}");
             foreach (var p in analysis.Pooling)
             {
                 md.AppendLine().AppendLine($"### `{p.Block.Name}`").AppendLine();

@@ -55,13 +55,17 @@ public sealed class AttentionAnalysis : IDisposable
 
     /// <summary>
     /// Runs the model on <paramref name="images"/> [N, C, H, W] (normalized as the model expects) and measures it;
-    /// <paramref name="display"/> holds the same N images as 8-bit pictures of size H x W, for drawing.
+    /// <paramref name="display"/> holds the same N images as 8-bit pictures of size H x W, for drawing, and
+    /// <paramref name="regions"/>, when given, each image's pixels of interest (H x W, row by row: a scene's objects),
+    /// on which the pooling maps' weight is measured (<see cref="PoolingMapAnalysis.RegionMass"/>).
     /// </summary>
-    public void Add(Tensor images, IReadOnlyList<Image8> display)
+    public void Add(Tensor images, IReadOnlyList<Image8> display, IReadOnlyList<bool[]>? regions = null)
     {
         var s = images.Shape;
         if (s.Rank != 4 || display.Count != s[0] || display.Any(d => d.Height != s[2] || d.Width != s[3]))
             throw new ArgumentException($"AttentionAnalysis.Add: images {s} need {(s.Rank == 4 ? s[0] : 0)} display images of {(s.Rank == 4 ? $"{s[3]}x{s[2]}" : "their size")}, got [{string.Join(", ", display.Select(d => $"{d.Width}x{d.Height}"))}].");
+        if (regions is not null && (regions.Count != s[0] || regions.Any(r => r.Length != s[2] * s[3])))
+            throw new ArgumentException($"AttentionAnalysis.Add: images {s} need {s[0]} regions of {s[2] * s[3]} pixels, got [{string.Join(", ", regions.Select(r => r.Length))}].");
         bool training = _model.Training;
         _model.Eval();
         try
@@ -70,7 +74,7 @@ public sealed class AttentionAnalysis : IDisposable
             using (GradMode.NoGrad())
                 _model.Forward(images);
             foreach (var p in Pairwise) p.Add(display, Images);
-            foreach (var p in Pooling) p.Add(display, Images);
+            foreach (var p in Pooling) p.Add(display, Images, regions);
             Images += s[0];
         }
         finally

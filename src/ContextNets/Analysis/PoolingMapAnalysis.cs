@@ -12,6 +12,7 @@ public sealed class PoolingMapAnalysis
 {
     private readonly List<(Image8 image, float[] map)> _shown = [];
     private readonly List<double> _entropy = [];
+    private readonly List<double> _mass = [], _area = [];
     private readonly int _show;
 
     internal PoolingMapAnalysis(AttentionBlock block, int show)
@@ -31,9 +32,15 @@ public sealed class PoolingMapAnalysis
     /// <summary>The map's entropy over ln(H*W) (<see cref="MapEntropy"/>): 1 for a uniform map, near 0 for a focused one.</summary>
     public Summary Entropy => new(_entropy);
 
+    /// <summary>With regions (<see cref="AttentionAnalysis.Add"/>): the map's weight on them per image (<see cref="RegionMass"/>).</summary>
+    public Summary RegionMass => new(_mass);
+
+    /// <summary>With regions: their share of the map's area per image; uniform pooling has <see cref="RegionMass"/> equal to it.</summary>
+    public Summary RegionArea => new(_area);
+
     public bool CanRender => Grid is not null && _shown.Count > 0;
 
-    internal void Add(IReadOnlyList<Image8> display, int first)
+    internal void Add(IReadOnlyList<Image8> display, int first, IReadOnlyList<bool[]>? regions = null)
     {
         var weights = ((IAttentionSource)Block.Module).LastAttention
             ?? throw new InvalidOperationException($"{Block.Name} kept no attention: was its forward run?");
@@ -43,8 +50,15 @@ public sealed class PoolingMapAnalysis
             Grid = MapGrid.Infer(Positions, display[0].Height, display[0].Width);
         }
         if (Positions > 1) _entropy.AddRange(MapEntropy.PerImage(weights));
-        if (first >= _show) return;
         var all = weights.ToArray();
+        if (regions is not null && Grid is { } grid)
+            for (int i = 0; i < display.Count; i++)
+            {
+                var (mass, area) = Analysis.RegionMass.Of(all.AsSpan(i * Positions, Positions), grid.height, grid.width, regions[i], display[i].Height, display[i].Width);
+                _mass.Add(mass);
+                _area.Add(area);
+            }
+        if (first >= _show) return;
         for (int i = 0; i < display.Count && first + i < _show; i++)
             _shown.Add((display[i], all.AsSpan(i * Positions, Positions).ToArray()));
     }

@@ -50,6 +50,13 @@ public sealed class DetectAnalyzeCommandTests : IDisposable
         Assert.Equal(16, (int)pooling[4]!["positions"]!);
         Assert.Equal(4, (int)pooling[12]!["positions"]!);
         Assert.All(expected, name => Assert.True(File.Exists(Path.Combine(report, $"gc-{name}.png")), $"no picture of {name}"));
+        // Each map's weight on the val images' objects and their share of its area, one value per image (RegionMassTests checks the arithmetic).
+        Assert.All(pooling, p => Assert.All(new[] { "region_mass", "region_area" }, key =>
+        {
+            var values = p![key]!["per_image"]!.AsArray().Select(v => (double)v!).ToList();
+            Assert.Equal(2, values.Count);
+            Assert.All(values, v => Assert.InRange(v, 0, 1 + 1e-6));
+        }));
         Assert.Contains("checkpoint 'last' (epoch 1), 2 test images", stdout);
     }
 
