@@ -1,0 +1,54 @@
+using ContextNets.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
+
+namespace ContextNets.Tests.Cli;
+
+/// <summary>
+/// `ctxnet export` of a detector: a detector's name with --input-size writes a graph that ONNX Runtime loads with
+/// the input `x` [3, H, W] and the outputs of `ctxnet run` (boxes, scores, labels as int64, masks [N, 1, H, W]), and
+/// what a detector's graph cannot be is refused in one line, exit 2, with nothing written. Each case starts the tool,
+/// and the export builds a detector (seconds on a loaded machine), so the class is in the external tier.
+/// </summary>
+[Trait(Tier.Key, Tier.External)]
+public sealed class DetectExportCommandTests : IDisposable
+{
+    private readonly ContextNets.Tests.Data.TempDir _tmp = new();
+
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public void ADetectorsNameExportsTheRunOutputs()
+    {
+        string path = _tmp.File("det.onnx");
+        var (code, stdout, stderr) = CliProcess.Run($"export maskrcnn_resnet18_fpn --input-size 64x80 --onnx {path}", timeoutSeconds: 300);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("random initialization", stdout);
+        using var session = new InferenceSession(path);
+        var input = Assert.Single(session.InputMetadata);
+        Assert.Equal("x", input.Key);
+        Assert.Equal([3, 64, 80], input.Value.Dimensions);
+        Assert.Equal(["boxes", "scores", "labels", "masks"], session.OutputMetadata.Keys);
+        Assert.Equal(typeof(long), session.OutputMetadata["labels"].ElementType);
+        Assert.Equal([-1, 1, 64, 80], session.OutputMetadata["masks"].Dimensions);
+        Assert.Equal("detections", session.OutputMetadata["masks"].SymbolicDimensions[0]);
+    }
+
+    [Theory]
+    [InlineData("maskrcnn_resnet18_fpn --dynamic-batch", "--dynamic-batch does not apply")]
+    [InlineData("maskrcnn_resnet18_fpn --precision int8", "Detectors are exported in float32 only")]
+    [InlineData("maskrcnn_resnet18_fpn --input-size 64", "--input-size takes HxW")]
+    [InlineData("maskrcnn_resnet18_fpn --input-size 0x80", "must be positive and at most 8192")]
+    [InlineData("maskrcnn_resnet18_fpn --input-size 64x80 --image-size 64", "Give the detector's input size once")]
+    [InlineData("maskrcnn_resnet18_fpn --weights missing.safetensors", "does not exist")]
+    [InlineData("resnet18 --input-size 64x80", "--input-size HxW is for detectors")]
+    public void BadRequestsAreRefused(string request, string message)
+    {
+        string path = _tmp.File("det.onnx");
+        var (code, _, stderr) = CliProcess.Run($"export {request} --onnx {path}", timeoutSeconds: 120);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(path), $"{path} was written");
+    }
+}
