@@ -69,16 +69,7 @@ public static class DetectorOnnxExport
         }
         graph.Node.AddRange(g.Nodes);
         graph.Initializer.AddRange(g.Initializers);
-        var proto = new ModelProto
-        {
-            IrVersion = OnnxOpsets.IrVersion(options.Opset),
-            ProducerName = "ContextNets",
-            ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "0",
-            Graph = graph,
-        };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
-        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
-            proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        var proto = OnnxExport.Model(graph, options.Opset, options.Metadata);
         var summary = new DetectorOnnxSummary(options.Opset, proto.IrVersion, height, width, resized, padded, g.Nodes.Count, g.Initializers.Count,
             g.InitializerBytes, proto.CalculateSize(),
             g.Nodes.GroupBy(n => n.OpType).OrderBy(o => o.Key, StringComparer.Ordinal).ToDictionary(o => o.Key, o => o.Count()));
