@@ -68,7 +68,7 @@ internal static class GraphOps
         Slice(g, scope, g.Op("Shape", scope, [x.Rank], [x.Name]), 0, 0, 1);
 
     /// <summary>The positions where the 1-D boolean <paramref name="mask"/> is true, ascending, as a 1-D int64 index.</summary>
-    public static OnnxValue Where(OnnxGraph g, string scope, OnnxValue mask)
+    public static OnnxValue TrueIndices(OnnxGraph g, string scope, OnnxValue mask)
     {
         var nonzero = g.Op("NonZero", scope, [1, Dynamic], [mask.Name]);
         return g.Op("Squeeze", scope, [Dynamic], [nonzero.Name, g.Int64s(0)]);
@@ -110,6 +110,7 @@ internal static class GraphOps
         var selected = g.Op("NonMaxSuppression", scope, [Dynamic, 3],
             [Unsqueeze(g, scope, boxes, 0).Name, Unsqueeze(g, scope, grouped, 0).Name, g.Int64s(perGroup), Floats(g, scope + ".iou", [iouThreshold], 1), Floats(g, scope + ".floor", [float.MinValue], 1)]);
         var index = g.Op("Gather", scope, [Dynamic], [selected.Name, Int64Scalar(g, 2)], OnnxAttr.Int("axis", 1));
+        // TopK sorts floats here; indices are exact in float32 up to 2^24 candidates, far more than NMS is given.
         var asFloat = Cast(g, scope, index, TensorProto.Types.DataType.Float);
         var (_, ascending) = TopK(g, scope, asFloat, AtMost(g, scope, index, int.MaxValue), Dynamic, largest: false);
         var inOrder = Gather(g, scope, index, ascending);

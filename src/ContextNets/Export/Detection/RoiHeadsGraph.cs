@@ -41,7 +41,7 @@ internal static class RoiHeadsGraph
         var pairBoxes = GraphOps.Reshape(g, at, GraphOps.Slice(g, at, boxes, 1, 1, classes), [GraphOps.Dynamic, 4], -1, 4);
         var pairScores = GraphOps.Reshape(g, at, GraphOps.Slice(g, at, scores, 1, 1, classes), [GraphOps.Dynamic], -1);
         var confident = GraphOps.Op(g, "Greater", at, pairScores.Dims, pairScores.Name, g.Scalar(heads.Settings.BoxScoreThreshold));
-        var kept = GraphOps.Where(g, at, GraphOps.And(g, at, confident, BoxGraph.LargeEnough(g, at, pairBoxes, MinSize)));
+        var kept = GraphOps.TrueIndices(g, at, GraphOps.And(g, at, confident, BoxGraph.LargeEnough(g, at, pairBoxes, MinSize)));
         var candidateBoxes = GraphOps.Gather(g, at, pairBoxes, kept);
         var candidateScores = GraphOps.Gather(g, at, pairScores, kept);
         var candidateClasses = GraphOps.Elementwise(g, "Mod", at, kept, g.Int64s(classes - 1));

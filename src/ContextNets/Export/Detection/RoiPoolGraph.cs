@@ -31,7 +31,7 @@ internal static class RoiPoolGraph
         var members = new List<OnnxValue>();
         for (int l = 0; l < levels.Count; l++)
         {
-            var mine = GraphOps.Where(g, scope, g.Op("Equal", scope, level.Dims, [level.Name, g.Int64s(l)]));
+            var mine = GraphOps.TrueIndices(g, scope, g.Op("Equal", scope, level.Dims, [level.Name, g.Int64s(l)]));
             var rois = GraphOps.Gather(g, scope, boxes, mine);
             var batch = GraphOps.Elementwise(g, "Sub", scope, mine, mine.Name);
             var attributes = new List<AttributeProto>

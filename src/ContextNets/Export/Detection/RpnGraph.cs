@@ -46,7 +46,7 @@ internal static class RpnGraph
             var scores = GraphOps.Op(g, "Sigmoid", at, allLogits.Dims, allLogits.Name);
             keep = GraphOps.And(g, at, keep, GraphOps.Op(g, "GreaterOrEqual", at, scores.Dims, scores.Name, g.Scalar(settings.RpnScoreThreshold)));
         }
-        var kept = GraphOps.Where(g, at, keep);
+        var kept = GraphOps.TrueIndices(g, at, keep);
         // NMS ranks by the logits: the sigmoid is monotonic, so their order is the scores' without the runtime's
         // approximate sigmoid moving near-equal scores past each other.
         var candidates = GraphOps.Gather(g, at, all, kept);
