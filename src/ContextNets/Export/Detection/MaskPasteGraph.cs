@@ -59,7 +59,8 @@ internal static class MaskPasteGraph
 
     /// <summary>
     /// The Loop over the N detections. Its scan output stacks each detection's [1, H, W] map; a Reshape to [N, 1, H, W]
-    /// after it gives the no-detection case its full shape (a Loop that runs no iteration cannot know its scan's shape).
+    /// after it gives the no-detection case its full shape, which ONNX leaves to the runtime when a Loop runs no
+    /// iteration (ONNX Runtime takes it from the body's declared output; another runtime may give [0]).
     /// </summary>
     private static OnnxValue Loop(OnnxGraph g, OnnxValue masks, OnnxValue sizes, OnnxValue starts, OnnxValue ends, OnnxValue pads, int height, int width)
     {
