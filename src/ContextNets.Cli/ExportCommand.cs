@@ -25,7 +25,7 @@ internal static class ExportCommand
         var frames = VideoExport.FramesOption();
         var command = new Command("export", "Export a run or a zoo model to ONNX (inference form, BatchNorm folded into the convolutions).")
         {
-            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map, precision, Int8Choice.MethodOption, frames,
+            source, onnx, opset, dynamicBatch, imageSize, checkpoint, weights, map, precision, Int8Choice.MethodOption, frames, DetectExport.InputSizeOption,
         };
         command.SetAction(p =>
         {
@@ -37,6 +37,8 @@ internal static class ExportCommand
             if (weightsPath is not null && Directory.Exists(what))
                 throw new CliException($"--weights is for a zoo model; {what} is a run folder, which has its own checkpoints.");
             bool video = VideoExport.Takes(what, chosen, p.GetValue(frames));
+            if (DetectExport.Owns(what)) return DetectExport.Export(p, what, path, weightsPath, p.GetValue(opset), p.GetValue(imageSize), p.GetValue(dynamicBatch), chosen);
+            DetectExport.RefuseInputSize(p, what);
             var loaded = SegmentExport.Owns(what) ? SegmentExport.Load(what, p.GetValue(checkpoint)!, weightsPath, chosen)
                 : !Directory.Exists(what) ? FromZoo(what, weightsPath, p.GetValue(map))
                 : video ? VideoExport.FromRun(what, p.GetValue(checkpoint)!) : FromRun(what, p.GetValue(checkpoint)!);

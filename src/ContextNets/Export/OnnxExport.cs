@@ -69,21 +69,28 @@ public static class OnnxExport
         g.Initializer.AddRange(graph.Initializers);
         g.Input.Add(ValueInfo(options.InputName, x.Dims, options.DynamicBatch));
         g.Output.Add(ValueInfo(options.OutputName, y.Dims, options.DynamicBatch));
-        var model = new ModelProto
-        {
-            IrVersion = OnnxOpsets.IrVersion(options.Opset),
-            ProducerName = "ContextNets",
-            ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "0",
-            Graph = g,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
-        foreach (var (key, value) in options.Metadata ?? new Dictionary<string, string>())
-            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        var model = Model(g, options.Opset, options.Metadata);
 
         var summary = new OnnxExportSummary(options.Opset, model.IrVersion, new Shape(x.Dims), new Shape(y.Dims), options.DynamicBatch,
             graph.Nodes.Count, graph.Initializers.Count, graph.InitializerBytes, model.CalculateSize(),
             graph.Nodes.GroupBy(n => n.OpType).OrderBy(o => o.Key, StringComparer.Ordinal).ToDictionary(o => o.Key, o => o.Count()));
         return (model, summary);
+    }
+
+    /// <summary>The model around <paramref name="graph"/>: the opset's IR version, the producer, the opset import and the metadata.</summary>
+    internal static ModelProto Model(GraphProto graph, int opset, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = OnnxOpsets.IrVersion(opset),
+            ProducerName = "ContextNets",
+            ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "0",
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return model;
     }
 
     private static void CheckMode(Module module, OnnxTrainingMode mode)

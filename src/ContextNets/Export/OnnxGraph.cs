@@ -17,7 +17,8 @@ internal sealed class OnnxGraph(int opset, bool foldBatchNorm, IReadOnlyDictiona
 
     public int Opset { get; } = opset;
     public bool FoldBatchNorm { get; } = foldBatchNorm;
-    public List<NodeProto> Nodes { get; } = [];
+    /// <summary>The nodes being written: the graph's, or a Loop body's inside <see cref="WriteInto"/>.</summary>
+    public List<NodeProto> Nodes { get; private set; } = [];
     public List<TensorProto> Initializers { get; } = [];
     public long InitializerBytes { get; private set; }
 
@@ -96,6 +97,23 @@ internal sealed class OnnxGraph(int opset, bool foldBatchNorm, IReadOnlyDictiona
         node.Output.AddRange(outputs.Select(o => o.Name));
         Nodes.Add(node);
         return outputs;
+    }
+
+    /// <summary>
+    /// Appends the nodes made until the returned scope is disposed to <paramref name="body"/> (a Loop's body) instead
+    /// of the graph. Names and constants stay shared with the graph and constants go to its initializers, which a body
+    /// reads from the outer scope, so that no name is defined twice.
+    /// </summary>
+    public IDisposable WriteInto(List<NodeProto> body)
+    {
+        var outer = Nodes;
+        Nodes = body;
+        return new Restore(() => Nodes = outer);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
     }
 
     private void Add(TensorProto t)

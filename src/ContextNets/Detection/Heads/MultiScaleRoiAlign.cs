@@ -10,6 +10,7 @@ namespace ContextNets.Detection.Heads;
 public sealed class MultiScaleRoiAlign(int outputSize, int samplingRatio = 2)
 {
     public int OutputSize => outputSize;
+    public int SamplingRatio => samplingRatio;
 
     /// <summary>Pooled features [K, C, size, size] for the boxes of every image, image by image.</summary>
     public Tensor Pool(IReadOnlyList<Tensor> levels, IReadOnlyList<float[]> boxes, IReadOnlyList<(int h, int w)> imageSizes)
