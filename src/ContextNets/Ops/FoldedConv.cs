@@ -70,7 +70,7 @@ internal sealed unsafe class FoldedConv : IDisposable
     /// <summary>conv(x) (+ the BN, + ReLU) in f32 whatever the lowering: the reference a lowered conv's error is measured against.</summary>
     public Tensor RunFp32(Tensor x)
     {
-        var g = Geometry(x);
+        var g = Geometry(x.Shape);
         var y = Tensor.Empty(g.OutShape, Engine.ActivationFormat);
         ExecuteFp32(g, x, y, sum: false, _relu);
         return y;
@@ -99,9 +99,17 @@ internal sealed unsafe class FoldedConv : IDisposable
     public Tensor Run(Tensor x)
     {
         Observer?.Invoke(this, x);
-        var g = Geometry(x);
+        return Run(x, null);
+    }
+
+    /// <summary>conv(x) (+ the BN, + ReLU) of an input that an earlier conv wrote in this one's input format (<see cref="RunFor(Tensor, FoldedConv)"/>).</summary>
+    public Tensor Run(LowActivation x) => Run(null, x);
+
+    private Tensor Run(Tensor? x, LowActivation? xLow)
+    {
+        var g = Geometry(x?.Shape ?? xLow!.Shape);
         var y = Tensor.Empty(g.OutShape, Engine.ActivationFormat);
-        Execute(g, x, y, sum: false, _relu);
+        Execute(g, x, xLow, y, sum: false, _relu);
         return y;
     }
 
@@ -112,18 +120,49 @@ internal sealed unsafe class FoldedConv : IDisposable
     public Tensor RunInto(Tensor x, Tensor shortcut)
     {
         Observer?.Invoke(this, x);
-        var g = Geometry(x);
+        return RunInto(x, null, shortcut);
+    }
+
+    /// <summary><see cref="RunInto(Tensor, Tensor)"/> of an input that an earlier conv wrote in this one's input format.</summary>
+    public Tensor RunInto(LowActivation x, Tensor shortcut) => RunInto(null, x, shortcut);
+
+    private Tensor RunInto(Tensor? x, LowActivation? xLow, Tensor shortcut)
+    {
+        var g = Geometry(x?.Shape ?? xLow!.Shape);
         if (shortcut.Shape != g.OutShape || !shortcut.IsIn(Engine.ActivationFormat))
             throw new ArgumentException($"A fused residual sum needs the shortcut {shortcut.Shape} as the conv's output {g.OutShape} in the activation layout.");
-        Execute(g, x, shortcut, sum: true, relu: true);
+        Execute(g, x, xLow, shortcut, sum: true, relu: true);
         return shortcut;
     }
 
-    private ConvGeometry Geometry(Tensor x)
+    /// <summary>
+    /// Whether this conv may write its output straight in <paramref name="consumer"/>'s input format: both are lowered
+    /// to the same precision, and nothing watches the consumer's f32 input (calibration and error reports do).
+    /// </summary>
+    public bool CanFeed(FoldedConv consumer) =>
+        Lowered is { } a && consumer.Lowered is { } b && a.Precision == b.Precision && consumer.Observer is null;
+
+    /// <summary>conv(x) (+ the BN, + ReLU) written in <paramref name="consumer"/>'s input format, for it to run on next (<see cref="CanFeed"/> must hold).</summary>
+    public LowActivation RunFor(Tensor x, FoldedConv consumer)
     {
-        if (x.Rank != 4 || x.Shape[1] != _cin)
-            throw new ArgumentException($"A folded conv of {_cin} input channels got {x.Shape}.");
-        return Geometry(x.Shape[0], x.Shape[2], x.Shape[3]);
+        Observer?.Invoke(this, x);
+        return RunFor(x, null, consumer);
+    }
+
+    /// <summary><see cref="RunFor(Tensor, FoldedConv)"/> of an input that an earlier conv wrote in this one's input format.</summary>
+    public LowActivation RunFor(LowActivation x, FoldedConv consumer) => RunFor(null, x, consumer);
+
+    private LowActivation RunFor(Tensor? x, LowActivation? xLow, FoldedConv consumer)
+    {
+        if (!CanFeed(consumer)) throw new InvalidOperationException($"The conv {Description} ({Precision}) cannot write its output in the input format of {consumer.Description} ({consumer.Precision}).");
+        return Lowered!.ExecuteFor(Geometry(x?.Shape ?? xLow!.Shape), x, xLow, _relu, consumer.Lowered!);
+    }
+
+    private ConvGeometry Geometry(Shape x)
+    {
+        if (x.Rank != 4 || x[1] != _cin)
+            throw new ArgumentException($"A folded conv of {_cin} input channels got {x}.");
+        return Geometry(x[0], x[2], x[3]);
     }
 
     private ConvGeometry Geometry(int n, int h, int w)
@@ -137,10 +176,10 @@ internal sealed unsafe class FoldedConv : IDisposable
     internal string LoweredImplementation(int n, int h, int w) =>
         (Lowered ?? throw new InvalidOperationException($"The conv {Description} runs in f32: it has no lowered kernel.")).Implementation(Geometry(n, h, w));
 
-    private void Execute(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
+    private void Execute(in ConvGeometry g, Tensor? x, LowActivation? xLow, Tensor y, bool sum, bool relu)
     {
-        if (Lowered is { } low) low.Execute(g, x, y, sum, relu);
-        else ExecuteFp32(g, x, y, sum, relu);
+        if (Lowered is { } low) low.Execute(g, x, xLow, y, sum, relu);
+        else ExecuteFp32(g, x ?? throw new InvalidOperationException($"The conv {Description} runs in f32 and cannot read a low-precision input."), y, sum, relu);
     }
 
     private void ExecuteFp32(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)

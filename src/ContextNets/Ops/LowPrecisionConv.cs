@@ -9,8 +9,9 @@ namespace ContextNets;
 /// and the sums run in f32. int8: the input is quantized with its calibrated per-tensor scale, the weights
 /// symmetrically per output channel (w_q = round(w / s_w[o]), s_w[o] = max|w[o]| / 127), the sums run in s32, and the
 /// output scale s_x s_w[o] brings them back to f32 before the bias, the residual sum and ReLU (fused post-ops).
-/// The output stays f32 in the activation layout, so that what follows (attention blocks, pooling, the classifier)
-/// is unchanged. It reads the folded f32 weights and bias it was made from, which its owner keeps alive.
+/// The output is f32 in the activation layout, so that what follows (attention blocks, pooling, the classifier)
+/// is unchanged, unless it feeds another lowered conv directly: then it is written in that conv's input format
+/// (<see cref="LowActivation"/>). It reads the folded f32 weights and bias it was made from, which its owner keeps alive.
 /// </summary>
 internal sealed unsafe class LowPrecisionConv : IDisposable
 {
@@ -19,7 +20,7 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
     private readonly ActivationQuantization _input;
     private readonly float[] _weightScales = [], _outputScales = [], _scaledBias = [];
     private sbyte* _quantizedWeights;
-    private readonly ConcurrentDictionary<(int n, int h, int w, bool sum, bool relu), Lazy<Kernel>> _kernels = new();
+    private readonly ConcurrentDictionary<(int n, int h, int w, bool sum, bool relu, int dstType, float dstScale), Lazy<Kernel>> _kernels = new();
 
     private sealed record Kernel(Primitive Primitive, nint Weights, int Capacity);
 
@@ -71,29 +72,77 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
             into[i] = (sbyte)Math.Clamp(MathF.Round(weights[i] / scales[i / perOut]), -127, 127);
     }
 
-    /// <summary>The conv of x into y (f32, activation layout), with the residual sum over y's values and ReLU as asked.</summary>
-    public void Execute(in ConvGeometry g, Tensor x, Tensor y, bool sum, bool relu)
+    /// <summary>The type this conv reads its input in: bf16, or u8/s8 as its input quantization says.</summary>
+    public int SourceType => Precision != Precision.Int8 ? Dt.Bf16 : _input.Unsigned ? Dt.U8 : Dt.S8;
+
+    /// <summary>
+    /// The conv of x (f32, or <paramref name="xLow"/> already in <see cref="SourceType"/>) into y (f32, activation
+    /// layout), with the residual sum over y's values and ReLU as asked.
+    /// </summary>
+    public void Execute(in ConvGeometry g, Tensor? x, LowActivation? xLow, Tensor y, bool sum, bool relu)
     {
-        var geometry = g;
-        var kernel = _kernels.GetOrAdd((g.N, g.H, g.W, sum, relu), _ => new Lazy<Kernel>(() => Create(geometry, sum, relu), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
-        var p = kernel.Primitive;
+        var p = KernelFor(g, sum, relu, Dt.F32, 1f);
         using var staging = new Staging();
-        var srcMd = p.Query(Q.SrcMd);
-        nint src = staging.Buffer(srcMd);
-        DnnlLowPrecisionConv.Convert(x, srcMd, src, Precision == Precision.Int8 ? 1f / _input.Scale : 1f);
-        var dstMd = p.Query(Q.DstMd);
+        nint src = Source(p.Primitive, staging, x, xLow);
+        var dstMd = p.Primitive.Query(Q.DstMd);
         nint dst = staging.Output(y, dstMd, out bool copy);
         if (copy && sum) PrimitiveCache.Reorder(Md.Of(y), (nint)y.Data, dstMd, dst);
-        nint bias;
-        fixed (float* scaled = _scaledBias)
-        {
-            bias = Precision == Precision.Int8 ? (nint)scaled : (nint)_bias.Data;
-            p.Execute([(Arg.Src, src), (Arg.Weights, kernel.Weights), (Arg.Bias, bias), (Arg.Dst, dst)]);
-        }
+        Execute(p, src, dst);
         if (copy) Staging.CopyOut(dstMd, dst, y);
     }
 
-    private Kernel Create(ConvGeometry g, bool sum, bool relu)
+    /// <summary>
+    /// The conv of x (as in <see cref="Execute(in ConvGeometry, Tensor?, LowActivation?, Tensor, bool, bool)"/>), with
+    /// ReLU as asked, written in <paramref name="consumer"/>'s input format: bf16, or its u8/s8 with the output scales
+    /// divided by its input scale, so that the values are those the consumer would make of this conv's f32 output.
+    /// </summary>
+    public LowActivation ExecuteFor(in ConvGeometry g, Tensor? x, LowActivation? xLow, bool relu, LowPrecisionConv consumer)
+    {
+        if (consumer.Precision != Precision) throw new ArgumentException($"A {Precision} conv cannot feed a {consumer.Precision} conv directly.");
+        var p = KernelFor(g, sum: false, relu, consumer.SourceType, Precision == Precision.Int8 ? consumer._input.Scale : 1f);
+        var y = new LowActivation(g.OutShape, consumer.SourceType);
+        try
+        {
+            using var staging = new Staging();
+            nint src = Source(p.Primitive, staging, x, xLow);
+            if (!Md.Equal(p.Primitive.Query(Q.DstMd), y.Desc)) throw new InvalidOperationException("A lowered conv's primitive writes another layout than the activation layout it was asked for.");
+            Execute(p, src, y.Data);
+            return y;
+        }
+        catch
+        {
+            y.Dispose();
+            throw;
+        }
+    }
+
+    private Kernel KernelFor(in ConvGeometry g, bool sum, bool relu, int dstType, float dstScale)
+    {
+        var geometry = g;
+        return _kernels.GetOrAdd((g.N, g.H, g.W, sum, relu, dstType, dstScale),
+            _ => new Lazy<Kernel>(() => Create(geometry, sum, relu, dstType, dstScale), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+    }
+
+    private nint Source(Primitive p, Staging staging, Tensor? x, LowActivation? xLow)
+    {
+        var srcMd = p.Query(Q.SrcMd);
+        if (xLow is not null)
+            return Md.Equal(xLow.Desc, srcMd) ? xLow.Data : throw new ArgumentException($"A lowered conv reads {xLow.Shape} in oneDNN type {SourceType} in the activation layout; it got another type or layout.");
+        nint src = staging.Buffer(srcMd);
+        DnnlLowPrecisionConv.Convert(x ?? throw new ArgumentNullException(nameof(x)), srcMd, src, Precision == Precision.Int8 ? 1f / _input.Scale : 1f);
+        return src;
+    }
+
+    private void Execute(Kernel kernel, nint src, nint dst)
+    {
+        fixed (float* scaled = _scaledBias)
+        {
+            nint bias = Precision == Precision.Int8 ? (nint)scaled : (nint)_bias.Data;
+            kernel.Primitive.Execute([(Arg.Src, src), (Arg.Weights, kernel.Weights), (Arg.Bias, bias), (Arg.Dst, dst)]);
+        }
+    }
+
+    private Kernel Create(ConvGeometry g, bool sum, bool relu, int dstType, float dstScale)
     {
         // A geometry of another conv would make oneDNN's weight reorder fail with a bare "invalid arguments".
         var w = _weight.Shape;
@@ -101,9 +150,9 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
             throw new ArgumentException($"A conv geometry of {g.Cin}->{g.Cout} {g.Kh}x{g.Kw} does not fit this conv's weights {w} with {_groups} groups.");
         var post = sum || relu ? new PostOps(relu ? [Alg.EltwiseRelu] : []) { Sum = sum } : null;
         bool int8 = Precision == Precision.Int8;
-        int srcType = !int8 ? Dt.Bf16 : _input.Unsigned ? Dt.U8 : Dt.S8;
-        var scales = int8 ? new OutputScales(1 << 1, _outputScales) : null;
-        var p = DnnlLowPrecisionConv.Forward(g with { Groups = _groups }, srcType, int8 ? Dt.S8 : Dt.Bf16, post, scales);
+        // The scales act before ReLU, which commutes with a positive factor, so an int8 output divides them by its own scale.
+        var scales = int8 ? new OutputScales(1 << 1, [.. _outputScales.Select(s => s / dstScale)]) : null;
+        var p = DnnlLowPrecisionConv.Forward(g with { Groups = _groups }, SourceType, int8 ? Dt.S8 : Dt.Bf16, dstType, post, scales);
         var wanted = p.Query(Q.WeightsMd);
         nint buffer = (nint)BufferPool.Rent((int)((Md.Bytes(wanted) + 3) / 4), out int capacity);
         var plain = int8 ? DnnlLowPrecisionConv.PlainWeights(g, Dt.S8) : DnnlLowPrecisionConv.PlainWeights(g, Dt.F32);
@@ -112,7 +161,7 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
     }
 
     /// <summary>The implementation oneDNN picked for a geometry (e.g. "brg:avx512_core_bf16"), for reports and tests.</summary>
-    public string Implementation(in ConvGeometry g) => Create(g, sum: false, relu: false) is var k ? Release(k) : "";
+    public string Implementation(in ConvGeometry g) => Create(g, sum: false, relu: false, Dt.F32, 1f) is var k ? Release(k) : "";
 
     private static string Release(Kernel k)
     {

@@ -2,24 +2,25 @@ namespace ContextNets.Backend.Dnnl;
 
 /// <summary>
 /// Forward-inference convolutions in bf16 and int8. The source is given in bf16, u8 or
-/// s8 in the activation layout, the weights in bf16 or s8 in the layout oneDNN picks, the bias and the destination
-/// in f32: the kernels accumulate in f32 (bf16) or s32 (int8), and the int8 sums become real values through the
-/// per-output-channel output scales, before the post-ops (the residual sum into the f32 shortcut, then ReLU).
+/// s8 in the activation layout, the weights in bf16 or s8 in the layout oneDNN picks, the bias in f32, the destination
+/// in f32 or in the next conv's input type: the kernels accumulate in f32 (bf16) or s32 (int8), and the int8 sums
+/// become real values (or the next conv's u8/s8 steps) through the per-output-channel output scales, before the
+/// post-ops (the residual sum into the f32 shortcut, then ReLU).
 /// The primitives are not cached here: their output scales belong to one layer, so each layer keeps its own.
 /// </summary>
 internal static unsafe class DnnlLowPrecisionConv
 {
-    public static Primitive Forward(in ConvGeometry g, int srcType, int weightType, PostOps? postOps, OutputScales? scales)
+    public static Primitive Forward(in ConvGeometry g, int srcType, int weightType, int dstType, PostOps? postOps, OutputScales? scales)
     {
         ThreadSettings.ApplyOnThisThread();
         var src = Md.Strided([g.N, g.Cin, g.H, g.W], Tensor.StridesFor(new Shape(g.N, g.Cin, g.H, g.W), Engine.ActivationFormat), srcType);
         var wmd = Md.Tagged(g.WeightDims, Tag.Any, weightType);
         var bmd = Md.Plain(g.Cout);
-        var dst = Md.Strided(g.OutShape.Dims, Tensor.StridesFor(g.OutShape, Engine.ActivationFormat));
+        var dst = Md.Strided(g.OutShape.Dims, Tensor.StridesFor(g.OutShape, Engine.ActivationFormat), dstType);
         var desc = stackalloc byte[DnnlSizes.ConvolutionDesc];
         long* sp = stackalloc long[8];
         DnnlConv.Spatial(g, sp);
-        string what = $"{TypeName(srcType)} convolution {g.N}x{g.Cin}x{g.H}x{g.W} -> {g.Cout} ({g.Kh}x{g.Kw}, stride {g.StrideH}, groups {g.Groups})";
+        string what = $"{TypeName(srcType)}->{TypeName(dstType)} convolution {g.N}x{g.Cin}x{g.H}x{g.W} -> {g.Cout} ({g.Kh}x{g.Kw}, stride {g.StrideH}, groups {g.Groups})";
         DnnlRuntime.Check(DnnlNative.dnnl_dilated_convolution_forward_desc_init(desc, Prop.ForwardInference, Alg.ConvolutionDirect,
             &src, &wmd, &bmd, &dst, sp, sp + 2, sp + 4, sp + 6), what);
         return Primitive.Create(desc, "creating a " + what, postOps: postOps, scales: scales);

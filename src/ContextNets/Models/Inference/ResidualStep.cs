@@ -11,7 +11,7 @@ namespace ContextNets.Models.Inference;
 /// </summary>
 internal sealed class ResidualStep : IStep
 {
-    private readonly IStep _branch;
+    private readonly ChainStep _branch;
     private readonly FoldedConv? _fusedLast;
     private readonly IStep? _shortcut;
     private readonly IStep? _after;
@@ -78,18 +78,17 @@ internal sealed class ResidualStep : IStep
     public Tensor Run(Tensor x)
     {
         using var scope = Tensor.Scope();
-        var y = _branch.Run(x);
-        var shortcut = _shortcut?.Run(x) ?? F.Materialize(x, Engine.ActivationFormat);
+        // The branch's last conv writes its output in the fused last conv's input format when both run lowered.
+        var (y, low) = _branch.Run(x, _fusedLast);
         Tensor z;
-        if (_fusedLast is not null)
+        using (low)
         {
-            z = _fusedLast.RunInto(y, shortcut);
+            var shortcut = _shortcut?.Run(x) ?? F.Materialize(x, Engine.ActivationFormat);
+            z = _fusedLast is null ? AddRelu(y!, shortcut)
+                : low is null ? _fusedLast.RunInto(y!, shortcut)
+                : _fusedLast.RunInto(low, shortcut);
         }
-        else
-        {
-            z = AddRelu(y, shortcut);
-        }
-        if (!ReferenceEquals(y, x)) y.Dispose();
+        if (y is not null && !ReferenceEquals(y, x)) y.Dispose();
         if (_after is not null)
         {
             var after = _after.Run(z);

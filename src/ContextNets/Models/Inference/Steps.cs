@@ -30,19 +30,56 @@ internal sealed class ConvStep(FoldedConv conv) : IStep
     public void Dispose() => conv.Dispose();
 }
 
-/// <summary>Steps in order, each intermediate freed as soon as the next step has read it.</summary>
+/// <summary>
+/// Steps in order, each intermediate freed as soon as the next step has read it. Two folded convs in a row hand the
+/// value over in the second's input format when they may (<see cref="FoldedConv.CanFeed"/>: both bf16 or both int8).
+/// </summary>
 internal sealed class ChainStep(IReadOnlyList<IStep> steps) : IStep
 {
-    public Tensor Run(Tensor x)
+    public Tensor Run(Tensor x) => Run(x, consumer: null).Y!;
+
+    /// <summary>
+    /// The steps on x, for <paramref name="consumer"/>, the conv that reads the chain's output (null: none): when the
+    /// last step is a conv that can feed it, the output comes back in its input format (<c>Low</c>, and <c>Y</c> null).
+    /// </summary>
+    public (Tensor? Y, LowActivation? Low) Run(Tensor x, FoldedConv? consumer)
     {
-        var h = x;
-        foreach (var step in steps)
+        Tensor? h = x;
+        LowActivation? low = null;
+        try
         {
-            var next = step.Run(h);
-            if (!ReferenceEquals(h, x) && !ReferenceEquals(next, h)) h.Dispose();
-            h = next;
+            for (int i = 0; i < steps.Count; i++)
+            {
+                var conv = (steps[i] as ConvStep)?.Conv;
+                var reader = i + 1 < steps.Count ? (steps[i + 1] as ConvStep)?.Conv : consumer;
+                if (conv is not null && reader is not null && conv.CanFeed(reader))
+                {
+                    var fed = low is null ? conv.RunFor(h!, reader) : conv.RunFor(low, reader);
+                    Drop(ref h, ref low, x);
+                    low = fed;
+                    continue;
+                }
+                // Only a conv that was fed gets here with low set: the step before chose it as its reader.
+                var next = low is null ? steps[i].Run(h!) : conv!.Run(low);
+                if (!ReferenceEquals(next, h)) Drop(ref h, ref low, x);
+                h = next;
+            }
+            return (h, low);
         }
-        return h;
+        catch
+        {
+            low?.Dispose();
+            throw;
+        }
+    }
+
+    // Frees the value just read, but never the chain's input, which the caller owns (a residual block's shortcut reads it).
+    private static void Drop(ref Tensor? h, ref LowActivation? low, Tensor input)
+    {
+        if (h is not null && !ReferenceEquals(h, input)) h.Dispose();
+        h = null;
+        low?.Dispose();
+        low = null;
     }
 
     public IEnumerable<FoldedConv> Convs => steps.SelectMany(s => s.Convs);
