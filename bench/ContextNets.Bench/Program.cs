@@ -12,6 +12,7 @@ switch (args.FirstOrDefault())
     case "precision": return ContextNets.Bench.Precision.PrecisionBenchmark.Run(args[1..]);
     case "precision-train": return ContextNets.Bench.Precision.TrainStepBenchmark.Run(args[1..]);
     case "precision-attention": return ContextNets.Bench.Precision.AttentionInt8Benchmark.Run(args[1..]);
+    case "precision-convert": return ContextNets.Bench.Precision.ConvertBenchmark.Run(args[1..]);
     case "models": return ContextNets.Bench.Models.ModelsBenchmark.Run(args[1..]);
     case "winograd-sizes": return ContextNets.Bench.WinogradSizesBenchmark.Run(args[1..]);
     case "video": return ContextNets.Bench.Video.VideoBenchmark.Run(args[1..]);

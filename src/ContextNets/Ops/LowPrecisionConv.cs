@@ -129,7 +129,7 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
         if (xLow is not null)
             return Md.Equal(xLow.Desc, srcMd) ? xLow.Data : throw new ArgumentException($"A lowered conv reads {xLow.Shape} in oneDNN type {SourceType} in the activation layout; it got another type or layout.");
         nint src = staging.Buffer(srcMd);
-        DnnlLowPrecisionConv.Convert(x ?? throw new ArgumentNullException(nameof(x)), srcMd, src, Precision == Precision.Int8 ? 1f / _input.Scale : 1f);
+        DnnlLowPrecisionConv.Convert(x ?? throw new ArgumentNullException(nameof(x)), srcMd, SourceType, src, Precision == Precision.Int8 ? 1f / _input.Scale : 1f);
         return src;
     }
 

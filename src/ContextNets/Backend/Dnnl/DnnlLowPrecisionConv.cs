@@ -1,3 +1,5 @@
+using ContextNets.Backend.Managed;
+
 namespace ContextNets.Backend.Dnnl;
 
 /// <summary>
@@ -27,10 +29,25 @@ internal static unsafe class DnnlLowPrecisionConv
     }
 
     /// <summary>
-    /// Converts a tensor's f32 values into the layout and type <paramref name="wanted"/> describes, multiplied by
-    /// <paramref name="scale"/> (1 for bf16); oneDNN rounds to nearest and saturates at the integer type's range.
+    /// Converts a tensor's f32 values into <paramref name="type"/> in the layout <paramref name="wanted"/> describes,
+    /// multiplied by <paramref name="scale"/> (1 for bf16), rounded to nearest even and saturated at the integer
+    /// type's range. A dense tensor already in that layout takes one managed pass (<see cref="QuantizeKernels"/>);
+    /// anything else takes oneDNN's reorder, which computes the same values.
     /// </summary>
-    public static void Convert(Tensor from, in MemoryDesc wanted, nint to, float scale)
+    public static void Convert(Tensor from, in MemoryDesc wanted, int type, nint to, float scale)
+    {
+        var format = Engine.ActivationFormat;
+        if (from.IsIn(format) && Md.Equal(wanted, Md.Strided(from.Shape.Dims, Tensor.StridesFor(from.Shape, format), type)))
+        {
+            if (type == Dt.Bf16) QuantizeKernels.ToBf16(from.Data, (ushort*)to, from.Numel);
+            else QuantizeKernels.ToInt8(from.Data, (byte*)to, from.Numel, scale, unsigned: type == Dt.U8);
+            return;
+        }
+        Reorder(from, wanted, to, scale);
+    }
+
+    /// <summary><see cref="Convert"/> by oneDNN's reorder whatever the layouts: the reference of the managed pass.</summary>
+    public static void Reorder(Tensor from, in MemoryDesc wanted, nint to, float scale)
     {
         var have = Md.Of(from);
         var key = PrimitiveKey.For("convert");
