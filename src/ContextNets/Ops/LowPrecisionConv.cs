@@ -72,6 +72,9 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
             into[i] = (sbyte)Math.Clamp(MathF.Round(weights[i] / scales[i / perOut]), -127, 127);
     }
 
+    /// <summary>The oneDNN types this conv has written its output in: f32, or its consumers' input types (for reports and tests).</summary>
+    internal IEnumerable<int> OutputTypes => _kernels.Keys.Select(k => k.dstType).Distinct();
+
     /// <summary>The type this conv reads its input in: bf16, or u8/s8 as its input quantization says.</summary>
     public int SourceType => Precision != Precision.Int8 ? Dt.Bf16 : _input.Unsigned ? Dt.U8 : Dt.S8;
 

@@ -101,19 +101,27 @@ public unsafe class LowActivationTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Theory]
-    [InlineData(Precision.Bf16)]
-    [InlineData(Precision.Int8)]
-    public void APreparedModelHandsOverAndGivesTheLogitsOfOneWithout(Precision precision)
+    [InlineData("gc_resnet20", 28, 9, Precision.Bf16)]
+    [InlineData("gc_resnet20", 28, 9, Precision.Int8)]
+    [InlineData("resnest14d", 64, 6, Precision.Bf16)]
+    [InlineData("resnest14d", 64, 6, Precision.Int8)]
+    public void APreparedModelHandsOverAndGivesTheLogitsOfOneWithout(string name, int size, int feeders, Precision precision)
     {
         // Drawn weights and BN statistics: every block contributes and every folded conv's scales differ.
-        using var model = ContextNets.Tests.Models.InferenceModelTests.RandomModel("gc_resnet20", numClasses: 10);
+        using var model = ContextNets.Tests.Models.InferenceModelTests.RandomModel(name, numClasses: 10);
         using var scope = Tensor.Scope();
         using var noGrad = GradMode.NoGrad();
-        var calibration = Tensor.Randn([8, 1, 28, 28], 5);
+        int channels = model.Config.InChannels;
+        var calibration = Tensor.Randn([8, channels, size, size], 5);
         using var f32 = model.Prepare();
         using var low = model.Prepare(new InferenceOptions { Precision = precision, Calibration = precision == Precision.Int8 ? calibration : null, MinSqnrDb = 0 });
-        var x = Tensor.Randn([4, 1, 28, 28], 6);
+        var x = Tensor.Randn([2, channels, size, size], 6);
         var handed = low.Predict(x).ToArray();
+        // Every block's first conv feeds the next conv (gc_resnet20: the block's last, fused with the sum;
+        // resnest14d: split attention's grouped conv), in its input type, and so do the deep stem's first two convs.
+        int expected = precision == Precision.Bf16 ? ContextNets.Backend.Dnnl.Dt.Bf16 : ContextNets.Backend.Dnnl.Dt.U8;
+        var feeding = low.Convs.Where(c => c.Lowered!.OutputTypes.Contains(expected)).ToList();
+        Assert.Equal(feeders, feeding.Count);
         // A watched conv takes f32 input, so watching every conv turns the handovers off.
         foreach (var c in low.Convs) c.Observer = (_, _) => { };
         var plain = low.Predict(x).ToArray();

@@ -55,6 +55,21 @@ public unsafe class QuantizeKernelsTests
         Assert.Equal(want, got);
     }
 
+    [Theory]
+    [InlineData(MemoryFormat.Contiguous)]
+    [InlineData(MemoryFormat.ChannelsLast)]
+    public void Bf16StagingOfATrainingOperandIsOneDnnsReorder(MemoryFormat format)
+    {
+        using var scope = Tensor.Scope();
+        var x = F.ToFormat(Tensor.Randn([2, 24, 9, 7], 3), format);
+        var md = Md.Strided(x.Shape.Dims, x.Strides, Dt.Bf16);
+        var want = new ushort[x.Numel];
+        using var staging = new Staging();
+        nint got = staging.Input(x, md);
+        fixed (ushort* r = want) PrimitiveCache.Reorder(Md.Of(x), (nint)x.Data, md, (nint)r);
+        Assert.Equal(want, new ReadOnlySpan<ushort>((void*)got, x.Numel).ToArray());
+    }
+
     // Multiples of 1/4 from -200 to 200, shuffled: with the scale 2, every other one is an exact tie.
     private static Tensor Values(Shape shape)
     {

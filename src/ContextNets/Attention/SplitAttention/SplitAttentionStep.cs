@@ -17,9 +17,16 @@ internal sealed class SplitAttentionStep : IStep
         (_radix, _groups, _eps) = (block.Radix, block.Groups, block.Bn1.Eps);
     }
 
-    public Tensor Run(Tensor x)
+    public Tensor Run(Tensor x) => Gate(_conv.Run(x));
+
+    public Tensor Run(LowActivation x) => Gate(_conv.Run(x));
+
+    /// <summary>The grouped conv reads the block's input alone: a lowered conv before it hands its output over.</summary>
+    public FoldedConv Reader => _conv;
+
+    private Tensor Gate(Tensor conv)
     {
-        using var u = _conv.Run(x);
+        using var u = conv;
         var y = F.RadixAttention(u, _gate, _radix, _groups, training: false, out var gate, eps: _eps);
         gate.Dispose();
         return y;

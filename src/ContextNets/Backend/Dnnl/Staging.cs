@@ -9,13 +9,19 @@ internal sealed unsafe class Staging : IDisposable
 {
     private readonly List<(nint ptr, int capacity)> _buffers = [];
 
-    /// <summary>A pointer to the tensor's values laid out as <paramref name="wanted"/>.</summary>
+    /// <summary>
+    /// A pointer to the tensor's values laid out as <paramref name="wanted"/>. bf16 of a dense tensor's own layout
+    /// (what bf16 convolutions ask of their f32 operands) takes one managed pass, which rounds as oneDNN's reorder does.
+    /// </summary>
     public nint Input(Tensor t, in MemoryDesc wanted)
     {
         var have = Md.Of(t);
         if (Md.Equal(have, wanted)) return (nint)t.Data;
         nint tmp = Buffer(wanted);
-        PrimitiveCache.Reorder(have, (nint)t.Data, wanted, tmp);
+        if ((t.IsContiguous || t.IsIn(MemoryFormat.ChannelsLast)) && Md.Equal(wanted, Md.Strided(t.Shape.Dims, t.Strides, Dt.Bf16)))
+            Managed.QuantizeKernels.ToBf16(t.Data, (ushort*)tmp, t.Numel);
+        else
+            PrimitiveCache.Reorder(have, (nint)t.Data, wanted, tmp);
         return tmp;
     }
 

@@ -9,6 +9,15 @@ internal interface IStep : IDisposable
 
     /// <summary>The folded convs the step runs, in the order it runs them: what a lower precision applies to.</summary>
     IEnumerable<FoldedConv> Convs => [];
+
+    /// <summary>
+    /// The folded conv through which alone the step reads its input, if there is one: a conv before the step may then
+    /// hand its output over in that conv's input format, and the step runs on it with <see cref="Run(LowActivation)"/>.
+    /// </summary>
+    FoldedConv? Reader => null;
+
+    /// <summary>The step on an input its <see cref="Reader"/>'s input format holds.</summary>
+    Tensor Run(LowActivation x) => throw new InvalidOperationException($"{GetType().Name} reads only f32 input.");
 }
 
 /// <summary>A module of the model's private eval-mode copy, run as is (pools, and the attention blocks with nothing to fold).</summary>
@@ -25,6 +34,10 @@ internal sealed class ConvStep(FoldedConv conv) : IStep
 
     public Tensor Run(Tensor x) => conv.Run(x);
 
+    public Tensor Run(LowActivation x) => conv.Run(x);
+
+    public FoldedConv Reader => conv;
+
     public IEnumerable<FoldedConv> Convs => [conv];
 
     public void Dispose() => conv.Dispose();
@@ -32,7 +45,8 @@ internal sealed class ConvStep(FoldedConv conv) : IStep
 
 /// <summary>
 /// Steps in order, each intermediate freed as soon as the next step has read it. Two folded convs in a row hand the
-/// value over in the second's input format when they may (<see cref="FoldedConv.CanFeed"/>: both bf16 or both int8).
+/// value over in the second's input format when they may (<see cref="FoldedConv.CanFeed"/>: both bf16 or both int8),
+/// and so does a conv before a step that reads its input through one conv (<see cref="IStep.Reader"/>).
 /// </summary>
 internal sealed class ChainStep(IReadOnlyList<IStep> steps) : IStep
 {
@@ -51,7 +65,7 @@ internal sealed class ChainStep(IReadOnlyList<IStep> steps) : IStep
             for (int i = 0; i < steps.Count; i++)
             {
                 var conv = (steps[i] as ConvStep)?.Conv;
-                var reader = i + 1 < steps.Count ? (steps[i + 1] as ConvStep)?.Conv : consumer;
+                var reader = i + 1 < steps.Count ? steps[i + 1].Reader : consumer;
                 if (conv is not null && reader is not null && conv.CanFeed(reader))
                 {
                     var fed = low is null ? conv.RunFor(h!, reader) : conv.RunFor(low, reader);
@@ -59,8 +73,8 @@ internal sealed class ChainStep(IReadOnlyList<IStep> steps) : IStep
                     low = fed;
                     continue;
                 }
-                // Only a conv that was fed gets here with low set: the step before chose it as its reader.
-                var next = low is null ? steps[i].Run(h!) : conv!.Run(low);
+                // Only a step whose reader was fed gets here with low set.
+                var next = low is null ? steps[i].Run(h!) : steps[i].Run(low);
                 if (!ReferenceEquals(next, h)) Drop(ref h, ref low, x);
                 h = next;
             }
