@@ -101,6 +101,26 @@ public class RadixAttentionTests
         Assert.Throws<ArgumentException>(() => F.RadixAttention(t[0], p, 0, 2, training: true, out _));
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PreparedModelsPathIsTheEvalOpBitForBit(int n, int radix, int c, int a, int groups, int h, int w, bool training)
+    {
+        _ = training;
+        var (inputs, rm, rv) = Inputs(n, radix, c, a, groups, h, w);
+        using var scope = Tensor.Scope();
+        var t = inputs.Select(r => r.ToTensor()).ToArray();
+        var p = Parameters(t, rm, rv);
+        foreach (var format in new[] { MemoryFormat.Contiguous, MemoryFormat.ChannelsLast })
+        {
+            var v = F.ToFormat(t[0], format);
+            var expected = F.RadixAttention(v, p, radix, groups, training: false, out _).ToArray();
+            var inference = new ContextNets.Attention.RadixInference(p, radix, groups, 1e-5f);
+            Assert.Equal(expected, inference.Run(v).ToArray());
+            var e = Assert.Throws<ArgumentException>(() => inference.Run(F.ToFormat(Tensor.Randn([n, radix * c + radix, h, w], 3), format)));
+            Assert.Contains("radix_attention", e.Message);
+        }
+    }
+
     private static Tensor Fused(Tensor[] t, RefTensor rm, RefTensor rv, int radix, int groups, bool training, out Tensor gate) =>
         F.RadixAttention(t[0], Parameters(t, rm, rv), radix, groups, training, out gate);
 

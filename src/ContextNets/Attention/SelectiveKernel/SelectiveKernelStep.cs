@@ -6,16 +6,15 @@ namespace ContextNets.Attention;
 internal sealed class SelectiveKernelStep : IStep
 {
     private readonly FoldedConv[] _paths;
-    private readonly RadixGateParameters _gate;
+    private readonly RadixInference _attention;
     private readonly bool _splitInput;
     private readonly int _inChannels;
-    private readonly float _eps;
 
     public SelectiveKernelStep(SelectiveKernel block)
     {
         _paths = [.. block.PathLayers.Select(p => Kernels.FoldConv(p.Conv, p.Bn, relu: false))];
-        _gate = block.Attn.GateParameters;
-        (_splitInput, _inChannels, _eps) = (block.SplitInput, block.InChannels, block.Attn.Bn.Eps);
+        _attention = new RadixInference(block.Attn.GateParameters, _paths.Length, groups: 1, block.Attn.Bn.Eps);
+        (_splitInput, _inChannels) = (block.SplitInput, block.InChannels);
     }
 
     public Tensor Run(Tensor x)
@@ -27,9 +26,7 @@ internal sealed class SelectiveKernelStep : IStep
         using var stacked = F.Cat(outputs, 1);
         foreach (var o in outputs) o.Dispose();
         if (_splitInput) foreach (var i in inputs) i.Dispose();
-        var y = F.RadixAttention(stacked, _gate, p, groups: 1, training: false, out var gate, eps: _eps);
-        gate.Dispose();
-        return y;
+        return _attention.Run(stacked);
     }
 
     public IEnumerable<FoldedConv> Convs => _paths;

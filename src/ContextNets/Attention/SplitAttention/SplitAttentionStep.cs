@@ -2,19 +2,16 @@ using ContextNets.Models.Inference;
 
 namespace ContextNets.Attention;
 
-/// <summary>Split attention with bn0 folded into its grouped conv; the gate (ReLU, pooling, fc1, bn1, fc2, rSoftMax, sum) runs fused as in training.</summary>
+/// <summary>Split attention with bn0 folded into its grouped conv; the gate (ReLU, pooling, fc1, bn1, fc2, rSoftMax, sum) runs on the training kernels, its weights converted once (<see cref="RadixInference"/>).</summary>
 internal sealed class SplitAttentionStep : IStep
 {
     private readonly FoldedConv _conv;
-    private readonly RadixGateParameters _gate;
-    private readonly int _radix, _groups;
-    private readonly float _eps;
+    private readonly RadixInference _attention;
 
     public SplitAttentionStep(SplitAttention block)
     {
         _conv = Kernels.FoldConv(block.Conv, block.Bn0, relu: false);
-        _gate = block.GateParameters;
-        (_radix, _groups, _eps) = (block.Radix, block.Groups, block.Bn1.Eps);
+        _attention = new RadixInference(block.GateParameters, block.Radix, block.Groups, block.Bn1.Eps);
     }
 
     public Tensor Run(Tensor x) => Gate(_conv.Run(x));
@@ -27,9 +24,7 @@ internal sealed class SplitAttentionStep : IStep
     private Tensor Gate(Tensor conv)
     {
         using var u = conv;
-        var y = F.RadixAttention(u, _gate, _radix, _groups, training: false, out var gate, eps: _eps);
-        gate.Dispose();
-        return y;
+        return _attention.Run(u);
     }
 
     public IEnumerable<FoldedConv> Convs => [_conv];
