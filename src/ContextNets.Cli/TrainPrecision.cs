@@ -3,9 +3,9 @@ using System.CommandLine;
 namespace ContextNets.Cli;
 
 /// <summary>
-/// `ctxnet train --precision bf16`: the convolutions compute with bf16 operands and f32 accumulation, forward and
-/// backward-data (<see cref="Engine.Bf16Convolutions"/>; the weight gradients in f32, see
-/// <see cref="Engine.Bf16WeightGradients"/>); master weights, the optimizer, BatchNorm, the attention blocks'
+/// `ctxnet train --precision bf16`: the convolutions compute with bf16 operands and f32 accumulation, forward,
+/// backward-data and backward-weights (<see cref="Engine.Bf16Convolutions"/>, <see cref="Engine.Bf16WeightGradients"/>);
+/// master weights, the optimizer, BatchNorm, the attention blocks'
 /// softmaxes and LayerNorms, the classifier and the loss stay f32. The run's config records the precision, and
 /// --resume continues in it.
 /// </summary>

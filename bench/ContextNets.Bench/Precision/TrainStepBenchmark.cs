@@ -7,8 +7,8 @@ namespace ContextNets.Bench.Precision;
 
 /// <summary>
 /// One SGD training step (forward, cross-entropy, backward, update) with f32 convolutions and with bf16 ones
-/// throughout (<see cref="Engine.Bf16WeightGradients"/> on), and with bf16 forward and backward-data convs whose weight
-/// gradients are computed in f32 (what `ctxnet train --precision bf16` runs), on the same model, in
+/// throughout (<see cref="Engine.Bf16WeightGradients"/> on: what `ctxnet train --precision bf16` runs), and with bf16
+/// forward and backward-data convs whose weight gradients are computed in f32 (the option off), on the same model, in
 /// alternating rounds; a row's time is the median over rounds of each chunk's median step. Random weights and data.
 /// Options: --models a,b (gc_resnet20,resnet50), --batch N (128 for 28x28 models, 8 for 224x224 ones unless given),
 /// --rounds N (5), --seconds S per chunk (1), --threads N (2), --out FILE.
@@ -99,7 +99,7 @@ public static class TrainStepBenchmark
         finally
         {
             Engine.Bf16Convolutions = false;
-            Engine.Bf16WeightGradients = false;
+            Engine.Bf16WeightGradients = true;
         }
     }
 }

@@ -33,12 +33,12 @@ public static class Engine
     public static bool Bf16Convolutions { get; set; }
 
     /// <summary>
-    /// With <see cref="Bf16Convolutions"/>: true computes the weight gradients in bf16 too; false (the default) computes
+    /// With <see cref="Bf16Convolutions"/>: true (the default) computes the weight gradients in bf16 too; false computes
     /// them in f32 (Winograd where it applies, on the unrounded activations and output gradients) while the forward and
-    /// backward-data convs stay bf16, because oneDNN 2.6's bf16 backward-weights kernel made a bf16 step slower than an
-    /// f32 one (docs/precision.md, "bf16 training").
+    /// backward-data convs stay bf16. Measured on an idle machine, bf16 weight gradients make the step faster
+    /// (docs/precision.md, "bf16 training"); an earlier measurement on a loaded machine had said the opposite.
     /// </summary>
-    public static bool Bf16WeightGradients { get; set; }
+    public static bool Bf16WeightGradients { get; set; } = true;
 
     public static string OneDnnVersion => DnnlRuntime.Version;
     public static string OneDnnIsa => DnnlRuntime.Isa;

@@ -35,7 +35,6 @@ public class Bf16TrainingConvTests
         using (var scope = Tensor.Scope())
         {
             Engine.Bf16Convolutions = true;
-            Engine.Bf16WeightGradients = true;
             try
             {
                 var (xt, wt, bt) = (F.ToFormat(x.ToTensor(), Engine.ActivationFormat), w.ToTensor(), b.ToTensor());
@@ -52,7 +51,6 @@ public class Bf16TrainingConvTests
             finally
             {
                 Engine.Bf16Convolutions = false;
-                Engine.Bf16WeightGradients = false;
             }
         }
         var (xr, wr, gyr) = (Bf16(x), Bf16(w), Bf16(gy));
@@ -73,7 +71,7 @@ public class Bf16TrainingConvTests
         Assert.Contains(Enumerable.Range(0, y.Length), i => Math.Abs(y[i] - yExact.Data[i]) > gamma * magnitudes.Data[i] + U * Math.Abs(yExact.Data[i]));
     }
 
-    // What `--precision bf16` runs by default: bf16 forward and backward-data, f32 weight gradients.
+    // With Engine.Bf16WeightGradients off: bf16 forward and backward-data, f32 weight gradients.
     [Fact]
     public void WeightGradientsInF32AreThoseOfTheF32Engine()
     {
@@ -84,6 +82,7 @@ public class Bf16TrainingConvTests
         {
             using var scope = Tensor.Scope();
             Engine.Bf16Convolutions = bf16;
+            Engine.Bf16WeightGradients = false;
             try
             {
                 var (xt, wt, bt) = (F.ToFormat(x.ToTensor(), Engine.ActivationFormat), w.ToTensor(), Tensor.Zeros([32]));
@@ -95,6 +94,7 @@ public class Bf16TrainingConvTests
             finally
             {
                 Engine.Bf16Convolutions = false;
+                Engine.Bf16WeightGradients = true;
             }
         }
         // The same f32 kernel on the same f32 operands: bit for bit.
