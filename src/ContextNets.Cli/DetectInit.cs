@@ -48,7 +48,7 @@ internal static class DetectInit
             if (config.Model != body)
                 throw new CliException($"--init {path} is a run of {config.Model}; the detector's body takes {body}'s weights.");
             var (_, model, state) = RunModel.Load(path, Trainer.Best);
-            return (model, $"{path} ({config.Model}, epoch {state.Epoch}, test accuracy {100 * state.Metrics.GetValueOrDefault("best_test_acc"):F2}%)");
+            return (model, $"{path} ({config.Model}, epoch {state.Epoch}, test accuracy {100 * state.BestAccuracy:F2}%)");
         }
         if (!File.Exists(path)) throw new CliException($"The --init file or run folder {path} does not exist.");
         try

@@ -22,7 +22,7 @@ namespace ContextNets.Training;
 public sealed class Trainer : IDisposable
 {
     public const string Last = "last", Best = "best", ConfigFile = "config.json";
-    private const string BestAccuracyKey = "best_test_acc", BestEpochKey = "best_epoch";
+    private const string BestEpochKey = "best_epoch";
 
     /// <summary>The stream of <see cref="Rng.For"/> that seeds a model's own noise (DropBlock), apart from the data's streams.</summary>
     private const long NoiseStream = 0x6e6f697365;
@@ -154,7 +154,7 @@ public sealed class Trainer : IDisposable
         return new TrainResult(State.Epoch, Options.Epochs, BestAccuracy, (int)State.Metrics.GetValueOrDefault(BestEpochKey), _history.LastOrDefault(), Directory);
     }
 
-    private double BestAccuracy => State.Metrics.GetValueOrDefault(BestAccuracyKey, double.NaN);
+    private double BestAccuracy => State.BestAccuracy;
 
     private void RunEpoch(int epoch, CancellationToken cancel)
     {
@@ -222,7 +222,7 @@ public sealed class Trainer : IDisposable
         TrainingChart.Write(ChartPath, _history);
         if (!(eval.Accuracy <= BestAccuracy))
         {
-            State.Metrics[BestAccuracyKey] = eval.Accuracy;
+            State.Metrics[TrainingState.BestAccuracyKey] = eval.Accuracy;
             State.Metrics[BestEpochKey] = epoch + 1;
             Checkpoint.Save(Directory, Best, _model, State);
         }

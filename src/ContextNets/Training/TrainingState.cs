@@ -23,6 +23,12 @@ public sealed class TrainingState
     /// <summary>Scalars the run tracks across epochs (best accuracy so far, ...).</summary>
     public Dictionary<string, double> Metrics { get; set; } = [];
 
+    /// <summary>The key of the best test accuracy so far in <see cref="Metrics"/>.</summary>
+    internal const string BestAccuracyKey = "best_test_acc";
+
+    /// <summary>The best test accuracy so far, in [0, 1]; NaN before the first evaluation.</summary>
+    public double BestAccuracy => Metrics.GetValueOrDefault(BestAccuracyKey, double.NaN);
+
     public LrSchedule? Schedule { get; set; }
 
     /// <summary>The run's configuration, as the trainer wrote it.</summary>
