@@ -84,13 +84,13 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
     /// </summary>
     public void Execute(in ConvGeometry g, Tensor? x, LowActivation? xLow, Tensor y, bool sum, bool relu)
     {
-        var p = KernelFor(g, sum, relu, Dt.F32, 1f);
+        var kernel = KernelFor(g, sum, relu, Dt.F32, 1f);
         using var staging = new Staging();
-        nint src = Source(p.Primitive, staging, x, xLow);
-        var dstMd = p.Primitive.Query(Q.DstMd);
+        nint src = Source(kernel.Primitive, staging, x, xLow);
+        var dstMd = kernel.Primitive.Query(Q.DstMd);
         nint dst = staging.Output(y, dstMd, out bool copy);
         if (copy && sum) PrimitiveCache.Reorder(Md.Of(y), (nint)y.Data, dstMd, dst);
-        Execute(p, src, dst);
+        Execute(kernel, src, dst);
         if (copy) Staging.CopyOut(dstMd, dst, y);
     }
 
@@ -102,14 +102,14 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
     public LowActivation ExecuteFor(in ConvGeometry g, Tensor? x, LowActivation? xLow, bool relu, LowPrecisionConv consumer)
     {
         if (consumer.Precision != Precision) throw new ArgumentException($"A {Precision} conv cannot feed a {consumer.Precision} conv directly.");
-        var p = KernelFor(g, sum: false, relu, consumer.SourceType, Precision == Precision.Int8 ? consumer._input.Scale : 1f);
+        var kernel = KernelFor(g, sum: false, relu, consumer.SourceType, Precision == Precision.Int8 ? consumer._input.Scale : 1f);
         var y = new LowActivation(g.OutShape, consumer.SourceType);
         try
         {
             using var staging = new Staging();
-            nint src = Source(p.Primitive, staging, x, xLow);
-            if (!Md.Equal(p.Primitive.Query(Q.DstMd), y.Desc)) throw new InvalidOperationException("A lowered conv's primitive writes another layout than the activation layout it was asked for.");
-            Execute(p, src, y.Data);
+            nint src = Source(kernel.Primitive, staging, x, xLow);
+            if (!Md.Equal(kernel.Primitive.Query(Q.DstMd), y.Desc)) throw new InvalidOperationException("A lowered conv's primitive writes another layout than the activation layout it was asked for.");
+            Execute(kernel, src, y.Data);
             return y;
         }
         catch
