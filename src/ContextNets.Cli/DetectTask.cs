@@ -65,7 +65,7 @@ internal sealed class DetectTask : ITrainTask
         try
         {
             Directory.CreateDirectory(dir);
-            if (pretrain) recipe = recipe with { Init = BodyPretraining.Run(recipe.Model, dir, recipe.Seed, bodyImages, cancel) };
+            if (pretrain) recipe = recipe with { Init = PretrainBody(recipe, dir, created, bodyImages, cancel) };
             recipe.Save(dir);
             return Train(recipe, data, dir, resume: false, cancel);
         }
@@ -74,6 +74,22 @@ internal sealed class DetectTask : ITrainTask
             // A run that ends before its first checkpoint leaves nothing behind, as a classification run does.
             TrainCommand.RemovePartialRun(dir, created);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The body's pretraining, whose interrupt would report only its own folder (RUN/body) as removed: the whole run
+    /// folder goes with it (the caller removes it), so the message says that instead.
+    /// </summary>
+    private static string PretrainBody(DetectRecipe recipe, string dir, bool created, int? images, CancellationToken cancel)
+    {
+        try
+        {
+            return BodyPretraining.Run(recipe.Model, dir, recipe.Seed, images, cancel);
+        }
+        catch (CliException e) when (e.ExitCode == ExitCodes.Interrupted)
+        {
+            throw new CliException($"Interrupted while pretraining the body. Nothing was kept: {dir} was {(created ? "removed" : "emptied")}.", ExitCodes.Interrupted);
         }
     }
 

@@ -106,8 +106,31 @@ public sealed class DetectTrainCommandTests : IDisposable
     public async Task SigtermBeforeTheFirstCheckpointLeavesNoRunFolder()
     {
         string run = _tmp.File("run");
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet",
-            $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} train --task detect --from-scratch --det-train-scenes 2000 --det-val-scenes 1 --det-image-size 64 --out {run}")
+        // The header's last line comes after the run folder is made and before the first step; 1000 steps of an
+        // epoch cannot be done between it and the signal, so no checkpoint exists yet.
+        var (code, stdout, stderr) = await TerminatedAfter($"train --task detect --from-scratch --det-train-scenes 2000 --det-val-scenes 1 --det-image-size 64 --out {run}", "Run folder:", run);
+        Assert.True(code == 130, $"exit {code}: {stderr}{stdout}");
+        Assert.Contains("Interrupted. Nothing was kept", stderr);
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
+    [Fact]
+    public async Task SigtermWhileThePretrainingRunsRemovesTheRunAndSaysSo()
+    {
+        string run = _tmp.File("run");
+        // The body's own header ends with its run folder, RUN/body; its epoch of 60,000 images takes minutes.
+        var (code, stdout, stderr) = await TerminatedAfter($"train --task detect --det-train-scenes 2 --det-val-scenes 1 {Tiny} --out {run}", "Run folder:", run);
+        Assert.True(code == 130, $"exit {code}: {stderr}{stdout}");
+        Assert.Contains("Pretraining the body", stdout);
+        Assert.Contains($"Interrupted while pretraining the body. Nothing was kept: {run} was removed.", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(run), $"{run} was left behind");
+    }
+
+    /// <summary>Runs ctxnet until it prints a line containing <paramref name="line"/> and <paramref name="folder"/> exists, then sends it SIGTERM.</summary>
+    private static async Task<(int Code, string Stdout, string Stderr)> TerminatedAfter(string args, string line, string folder)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet", $"{Path.Combine(AppContext.BaseDirectory, "ctxnet.dll")} {args}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -119,24 +142,19 @@ public sealed class DetectTrainCommandTests : IDisposable
             var stderrTask = p.StandardError.ReadToEndAsync();
             var stdout = new System.Text.StringBuilder();
             var deadline = DateTime.UtcNow.AddSeconds(120);
-            // The header's last line comes after the run folder is made and before the first step.
-            while (!stdout.ToString().Contains("Run folder:") && DateTime.UtcNow < deadline && await p.StandardOutput.ReadLineAsync() is { } line)
-                stdout.AppendLine(line);
-            Assert.Contains("Run folder:", stdout.ToString());
-            Assert.True(Directory.Exists(run));
+            while (!stdout.ToString().Contains(line) && DateTime.UtcNow < deadline && await p.StandardOutput.ReadLineAsync() is { } next)
+                stdout.AppendLine(next);
+            Assert.Contains(line, stdout.ToString());
+            Assert.True(Directory.Exists(folder));
             using (var kill = System.Diagnostics.Process.Start("kill", $"-TERM {p.Id}")!) kill.WaitForExit();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             stdout.Append(await p.StandardOutput.ReadToEndAsync(timeout.Token));
             await p.WaitForExitAsync(timeout.Token);
-            string stderr = await stderrTask;
-            // 1000 steps of an epoch cannot be done between the header and the signal: no checkpoint exists yet.
-            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}{stdout}");
-            Assert.Contains("Interrupted. Nothing was kept", stderr);
+            return (p.ExitCode, stdout.ToString(), await stderrTask);
         }
         finally
         {
             if (!p.HasExited) p.Kill(entireProcessTree: true);
         }
-        Assert.False(Directory.Exists(run), $"{run} was left behind");
     }
 }
