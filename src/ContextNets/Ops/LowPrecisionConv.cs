@@ -121,9 +121,11 @@ internal sealed unsafe class LowPrecisionConv : IDisposable
 
     private Kernel KernelFor(in ConvGeometry g, bool sum, bool relu, int dstType, float dstScale)
     {
+        var key = (g.N, g.H, g.W, sum, relu, dstType, dstScale);
+        // Looked up first: the factory's closure would otherwise be allocated on every call of every conv.
+        if (_kernels.TryGetValue(key, out var known)) return known.Value;
         var geometry = g;
-        return _kernels.GetOrAdd((g.N, g.H, g.W, sum, relu, dstType, dstScale),
-            _ => new Lazy<Kernel>(() => Create(geometry, sum, relu, dstType, dstScale), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        return _kernels.GetOrAdd(key, _ => new Lazy<Kernel>(() => Create(geometry, sum, relu, dstType, dstScale), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
     }
 
     private nint Source(Primitive p, Staging staging, Tensor? x, LowActivation? xLow)

@@ -80,6 +80,28 @@ public unsafe class LowActivationTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
+    public void AHandedOverValueOfAnotherTypeIsRefusedInWords()
+    {
+        using var scope = Tensor.Scope();
+        using var noGrad = GradMode.NoGrad();
+        var (a, b, x) = Pair(relu: true);
+        using (a)
+        using (b)
+        {
+            a.Lower(Precision.Bf16);
+            b.Lower(Precision.Bf16);
+            using var low = a.RunFor(x, b);
+            // The same conv lowered to int8 reads u8, not the bf16 values handed over for its bf16 kernel.
+            b.Lower(Precision.Int8, new ActivationQuantization(0.1f, Unsigned: true));
+            var e = Assert.Throws<ArgumentException>(() => b.Run(low));
+            Assert.Contains("another type or layout", e.Message);
+            // An f32 conv cannot read a handed-over value at all.
+            b.Lower(Precision.Fp32);
+            Assert.Throws<InvalidOperationException>(() => b.Run(low));
+        }
+    }
+
+    [Fact]
     public void AWatchedConvIsNotFedAndAnF32ConvNeverFeeds()
     {
         using var scope = Tensor.Scope();

@@ -30,9 +30,8 @@ internal sealed unsafe class RadixInference
     {
         var p = _p;
         // Versions only grow, so this combination of them with positive weights never comes back to an old value.
-        long version = 0;
-        foreach (var t in new[] { p.Fc1Weight, p.Fc1Bias, p.NormWeight, p.NormBias, p.RunningMean, p.RunningVar, p.Fc2Weight, p.Fc2Bias })
-            version = version * 31 + (t?.Version ?? 0);
+        static long Mix(long acc, Tensor? t) => acc * 31 + (t?.Version ?? 0);
+        long version = Mix(Mix(Mix(Mix(Mix(Mix(Mix(Mix(0, p.Fc1Weight), p.Fc1Bias), p.NormWeight), p.NormBias), p.RunningMean), p.RunningVar), p.Fc2Weight), p.Fc2Bias);
         if (_converted is { } c && c.Version == version) return c;
         var weights = new RadixGateKernels.Weights(F.GateDoubles(p.Fc1Weight), p.Fc1Bias is null ? null : F.GateDoubles(p.Fc1Bias),
             F.GateDoubles(p.NormWeight), F.GateDoubles(p.NormBias), F.GateDoubles(p.Fc2Weight), p.Fc2Bias is null ? null : F.GateDoubles(p.Fc2Bias));
