@@ -50,6 +50,8 @@ public sealed class PoolingMapAnalysis
             Grid = MapGrid.Infer(Positions, display[0].Height, display[0].Width);
         }
         if (Positions > 1) _entropy.AddRange(MapEntropy.PerImage(weights));
+        // The weights are copied out only for what needs them: the region masses, or the first images' pictures.
+        if (regions is null && first >= _show) return;
         var all = weights.ToArray();
         if (regions is not null && Grid is { } grid)
             for (int i = 0; i < display.Count; i++)
